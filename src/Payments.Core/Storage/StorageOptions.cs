@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Payments.Core.Storage;
+
+/// <summary>
+/// Where the app keeps its state. The connection itself is read from the configuration entry named by
+/// <see cref="ConnectionName"/>, the same way the Functions host reads a binding's <c>connection</c>.
+/// </summary>
+public sealed class StorageOptions
+{
+    public const string SectionName = "Storage";
+
+    /// <summary>Name of the connection setting: a connection string, or a section with service URIs for managed identity.</summary>
+    [Required]
+    public string ConnectionName { get; set; } = "PaymentsStorage";
+
+    [Required, RegularExpression(TableNamePattern, ErrorMessage = TableNameRule)]
+    public string IdempotencyTable { get; set; } = "idempotency";
+
+    [Required, RegularExpression(TableNamePattern, ErrorMessage = TableNameRule)]
+    public string PaymentsTable { get; set; } = "payments";
+
+    [Required, RegularExpression(TableNamePattern, ErrorMessage = TableNameRule)]
+    public string CustomersTable { get; set; } = "customers";
+
+    [Required, RegularExpression(TableNamePattern, ErrorMessage = TableNameRule)]
+    public string LedgerTable { get; set; } = "ledger";
+
+    [Required, RegularExpression(QueueNamePattern, ErrorMessage = QueueNameRule)]
+    public string PaymentsQueue { get; set; } = "payments";
+
+    /// <summary>The queue the host moves a message to after its last failed attempt.</summary>
+    public string PaymentsPoisonQueue => PaymentsQueue + "-poison";
+
+    internal const string TableNamePattern = "^[A-Za-z][A-Za-z0-9]{2,62}$";
+    internal const string TableNameRule = "A table name is 3 to 63 letters and digits and starts with a letter.";
+    internal const string QueueNamePattern = "^(?=.{3,57}$)[a-z0-9]+(-[a-z0-9]+)*$";
+    internal const string QueueNameRule =
+        "A queue name is 3 to 57 lower-case letters, digits and single hyphens (57, so that '-poison' still fits in 63).";
+}

@@ -1,0 +1,51 @@
+using Azure;
+using Azure.Core.Pipeline;
+using Azure.Data.Tables;
+using Payments.Core.Storage;
+
+namespace Payments.Core.Tests.Infrastructure;
+
+/// <summary>
+/// The Azurite started by scripts/test.sh (PAYMENTS_TEST_STORAGE). Tests that touch storage fail, never skip,
+/// when it is not there, and say how to start it.
+/// </summary>
+public sealed class AzuriteFixture : IAsyncLifetime
+{
+    public const string EnvironmentVariable = "PAYMENTS_TEST_STORAGE";
+
+    public string ConnectionString { get; } =
+        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value ? value : "UseDevelopmentStorage=true";
+
+    public StorageClientFactory CreateClients(params HttpPipelinePolicy[] policies) =>
+        new(new StorageConnection.ConnectionString(ConnectionString), policies);
+
+    /// <summary>A table or queue name no other test class uses, so classes run in parallel without sharing data.</summary>
+    public static string UniqueName(string prefix) => prefix + Guid.NewGuid().ToString("N")[..12];
+
+    public async Task InitializeAsync()
+    {
+        var health = await new StorageHealthCheck(CreateClients()).CheckAsync(CancellationToken.None);
+        if (!health.IsHealthy)
+        {
+            throw new InvalidOperationException(
+                $"Azurite is not reachable ({health.Problem}). Run the tests with scripts/test.sh, which starts it, or start " +
+                "one yourself (npx azurite --silent --location .azurite --skipApiVersionCheck) and set " +
+                $"{EnvironmentVariable} to its connection string (default: UseDevelopmentStorage=true).");
+        }
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public async Task<TableClient> CreateTableAsync(string prefix)
+    {
+        var table = CreateClients().GetTableClient(UniqueName(prefix));
+        await table.CreateIfNotExistsAsync();
+        return table;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite";
+}
