@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+
+namespace Payments.Core.Payments;
+
+/// <summary>Maps a payment to and from its table entity; the property names are the storage contract.</summary>
+public static class PaymentEntity
+{
+    public const string KindValue = "payment";
+
+    public static TableEntity ToEntity(Payment payment)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        var entity = new TableEntity(payment.Id.PartitionKey, payment.Id.Value)
+        {
+            ["Kind"] = KindValue,
+            ["MerchantId"] = payment.MerchantId,
+            ["Amount"] = payment.Amount,
+            ["Currency"] = payment.Currency,
+            ["Source"] = payment.Source,
+            ["CustomerId"] = payment.CustomerId,
+            ["Description"] = payment.Description,
+            ["Metadata"] = payment.Metadata.Count == 0 ? null : JsonSerializer.Serialize(payment.Metadata, PaymentJsonContext.Default.IReadOnlyDictionaryStringString),
+            ["Status"] = payment.Status.ToString(),
+            ["FailureCode"] = payment.FailureCode,
+            ["CreatedAt"] = payment.CreatedAt,
+            ["UpdatedAt"] = payment.UpdatedAt,
+        };
+        entity.ETag = payment.ETag;
+        return entity;
+    }
+
+    public static Payment FromEntity(TableEntity entity)
+    {
+        ArgumentNullException.ThrowIfNull(entity);
+        if (!PaymentId.TryParse(entity.RowKey, out var id))
+        {
+            throw new InvalidDataException($"Entity {entity.PartitionKey}/{entity.RowKey} is not a payment.");
+        }
+
+        var metadata = entity.GetString("Metadata") is { Length: > 0 } json
+            ? JsonSerializer.Deserialize(json, PaymentJsonContext.Default.IReadOnlyDictionaryStringString) ?? new Dictionary<string, string>()
+            : new Dictionary<string, string>();
+        return new Payment(
+            id,
+            entity.GetString("MerchantId") ?? throw new InvalidDataException($"Payment {id} has no merchant."),
+            entity.GetInt64("Amount") ?? throw new InvalidDataException($"Payment {id} has no amount."),
+            entity.GetString("Currency") ?? throw new InvalidDataException($"Payment {id} has no currency."),
+            entity.GetString("Source") ?? throw new InvalidDataException($"Payment {id} has no source."),
+            entity.GetString("CustomerId"),
+            entity.GetString("Description"),
+            metadata,
+            Enum.Parse<PaymentStatus>(entity.GetString("Status") ?? nameof(PaymentStatus.Pending)),
+            entity.GetString("FailureCode"),
+            entity.GetDateTimeOffset("CreatedAt") ?? default,
+            entity.GetDateTimeOffset("UpdatedAt") ?? default,
+            entity.ETag);
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Logging;
+using Payments.Core.Payments.Gateway;
+
+namespace Payments.Core.Payments;
+
+/// <summary>
+/// Settles a payment whose message exhausted its retries, without charging: the charge may have gone through before a
+/// later step failed, so the gateway is asked first. Either way an error is logged with the payment id.
+/// </summary>
+public sealed partial class PaymentPoisonSettler(PaymentRepository payments, IPaymentGateway gateway, ILogger<PaymentPoisonSettler> logger)
+{
+    private const int MaxConflicts = 5;
+
+    public async Task<ProcessingOutcome> SettleAsync(string messageText, CancellationToken cancellationToken)
+    {
+        if (!PaymentMessage.TryParse(messageText, out var message, out var problem))
+        {
+            LogUnreadable(problem);
+            return new ProcessingOutcome.Unreadable(problem);
+        }
+
+        var payment = await payments.FindAsync(message!.PaymentId, cancellationToken);
+        for (var attempt = 0; payment is not null && attempt < MaxConflicts; attempt++)
+        {
+            if (payment.IsTerminal)
+            {
+                LogGaveUpOnTerminal(payment.Id.Value, payment.Status);
+                return new ProcessingOutcome.AlreadyTerminal(payment);
+            }
+
+            var charge = await gateway.FindChargeAsync(payment.Id.Value, cancellationToken);
+            var (status, failureCode) = charge is null
+                ? (PaymentStatus.Failed, FailureCodes.ProcessingError)
+                : (PaymentStatus.Succeeded, (string?)null);
+            switch (await payments.MoveAsync(payment, status, failureCode, cancellationToken))
+            {
+                case PaymentChange.Changed changed:
+                    LogSettledFromPoison(payment.Id.Value, status, charge is not null);
+                    return new ProcessingOutcome.Settled(changed.Payment, charge is not null);
+                case PaymentChange.Conflict conflict:
+                    payment = conflict.Current;
+                    continue;
+                default:
+                    payment = null;
+                    break;
+            }
+        }
+
+        if (payment is null)
+        {
+            LogUnknownPayment(message.PaymentId.Value);
+            return new ProcessingOutcome.UnknownPayment(message.PaymentId);
+        }
+
+        throw new InvalidOperationException($"Payment {payment.Id} kept changing under {MaxConflicts} attempts.");
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "Poison payment message is unreadable; left in the poison queue: {Problem}")]
+    private partial void LogUnreadable(string problem);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Error, Message = "Payment {PaymentId} exhausted its retries but is already {Status}; nothing to settle")]
+    private partial void LogGaveUpOnTerminal(string paymentId, PaymentStatus status);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "Payment {PaymentId} exhausted its retries and was settled as {Status} without charging (charge found at gateway: {ChargeFound})")]
+    private partial void LogSettledFromPoison(string paymentId, PaymentStatus status, bool chargeFound);
+
+    [LoggerMessage(EventId = 3104, Level = LogLevel.Error, Message = "Poison message names payment {PaymentId}, which does not exist")]
+    private partial void LogUnknownPayment(string paymentId);
+}

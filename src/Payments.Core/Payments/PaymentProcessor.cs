@@ -1,0 +1,110 @@
+using Microsoft.Extensions.Logging;
+using Payments.Core.Payments.Gateway;
+
+namespace Payments.Core.Payments;
+
+public abstract record ProcessingOutcome
+{
+    private ProcessingOutcome()
+    {
+    }
+
+    /// <summary>The payment reached a terminal state in this delivery.</summary>
+    public sealed record Settled(Payment Payment, bool ChargeReplayed) : ProcessingOutcome;
+
+    /// <summary>A duplicate delivery: the payment was already terminal, nothing was charged.</summary>
+    public sealed record AlreadyTerminal(Payment Payment) : ProcessingOutcome;
+
+    public sealed record UnknownPayment(PaymentId PaymentId) : ProcessingOutcome;
+
+    /// <summary>The message cannot be read by this version: it belongs in the poison queue as it is.</summary>
+    public sealed record Unreadable(string Problem) : ProcessingOutcome;
+}
+
+/// <summary>
+/// Charges a payment for a queue message that may arrive more than once, concurrently, or after a crash. Exactly-once
+/// effect comes from two places: ETag-conditional state changes here, and the gateway's idempotency key (the payment id),
+/// so even two processors charging at once produce one ledger entry.
+/// </summary>
+public sealed partial class PaymentProcessor(PaymentRepository payments, IPaymentGateway gateway, ILogger<PaymentProcessor> logger)
+{
+    private const int MaxConflicts = 5;
+
+    /// <summary>Throws <see cref="GatewayUnavailableException"/> (and storage exceptions) so the queue retries.</summary>
+    public async Task<ProcessingOutcome> ProcessAsync(string messageText, CancellationToken cancellationToken)
+    {
+        if (!PaymentMessage.TryParse(messageText, out var message, out var problem))
+        {
+            LogUnreadable(problem);
+            return new ProcessingOutcome.Unreadable(problem);
+        }
+
+        var payment = await payments.FindAsync(message!.PaymentId, cancellationToken);
+        if (payment is null)
+        {
+            LogUnknownPayment(message.PaymentId.Value);
+            return new ProcessingOutcome.UnknownPayment(message.PaymentId);
+        }
+
+        for (var attempt = 0; attempt < MaxConflicts; attempt++)
+        {
+            if (payment.IsTerminal)
+            {
+                LogAlreadyTerminal(payment.Id.Value, payment.Status);
+                return new ProcessingOutcome.AlreadyTerminal(payment);
+            }
+
+            if (payment.Status == PaymentStatus.Pending)
+            {
+                switch (await payments.MoveAsync(payment, PaymentStatus.Processing, null, cancellationToken))
+                {
+                    case PaymentChange.Changed changed:
+                        payment = changed.Payment;
+                        break;
+                    case PaymentChange.Conflict conflict:
+                        payment = conflict.Current;
+                        continue;
+                    default:
+                        return new ProcessingOutcome.UnknownPayment(payment.Id);
+                }
+            }
+
+            // Processing: possibly left by a crashed attempt, or being charged by a concurrent delivery right now.
+            // Charging again is safe: the gateway returns the original charge for the same key.
+            var outcome = await gateway.ChargeAsync(
+                new ChargeRequest(payment.Id.Value, payment.Amount, payment.Currency, payment.Source), cancellationToken);
+            var (status, failureCode, replayed) = outcome switch
+            {
+                ChargeOutcome.Charged charged => (PaymentStatus.Succeeded, (string?)null, charged.Replayed),
+                ChargeOutcome.Declined declined => (PaymentStatus.Failed, declined.FailureCode, false),
+                _ => throw new InvalidOperationException("Unknown charge outcome."),
+            };
+
+            switch (await payments.MoveAsync(payment, status, failureCode, cancellationToken))
+            {
+                case PaymentChange.Changed changed:
+                    LogSettled(payment.Id.Value, status, replayed);
+                    return new ProcessingOutcome.Settled(changed.Payment, replayed);
+                case PaymentChange.Conflict conflict:
+                    payment = conflict.Current;
+                    continue;
+                default:
+                    return new ProcessingOutcome.UnknownPayment(payment.Id);
+            }
+        }
+
+        throw new InvalidOperationException($"Payment {payment.Id} kept changing under {MaxConflicts} attempts; the queue will retry.");
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Payment message is unreadable and goes to the poison queue: {Problem}")]
+    private partial void LogUnreadable(string problem);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Payment {PaymentId} named by a message does not exist")]
+    private partial void LogUnknownPayment(string paymentId);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Payment {PaymentId} is already {Status}: duplicate delivery, nothing charged")]
+    private partial void LogAlreadyTerminal(string paymentId, PaymentStatus status);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Payment {PaymentId} settled as {Status} (charge replayed: {ChargeReplayed})")]
+    private partial void LogSettled(string paymentId, PaymentStatus status, bool chargeReplayed);
+}
