@@ -1,0 +1,30 @@
+using System.Globalization;
+using Payments.Core.Problems;
+
+namespace Payments.Core.Api;
+
+/// <summary>Every problem the API answers with, in one place, so types and wording stay consistent.</summary>
+public static class Problems
+{
+    public const string TypeBase = "https://payments.example/problems/";
+
+    public static ProblemDetails PayloadTooLarge(long length, long limit) => new(
+        TypeBase + "payload-too-large", "Request body too large", 413,
+        string.Create(CultureInfo.InvariantCulture, $"The body has {length} bytes; the limit is {limit}. Send a smaller request."));
+
+    public static ProblemDetails UnsupportedMediaType(string? contentType) => new(
+        TypeBase + "unsupported-media-type", "Unsupported media type", 415,
+        contentType is null or { Length: 0 }
+            ? "The request has no Content-Type. Send the body as JSON with 'Content-Type: application/json'."
+            : $"Content-Type '{contentType}' is not accepted. Send the body as UTF-8 JSON with 'Content-Type: application/json'.");
+
+    public static ProblemDetails MalformedJson(string detail) => new(
+        TypeBase + "malformed-json", "Malformed JSON body", 400, detail);
+
+    public static ProblemDetails Validation(IReadOnlyDictionary<string, string[]> errors) => new(
+        TypeBase + "validation", "The request is not valid", 400,
+        "One or more fields are not valid; see 'errors' for each field and how to fix it.", Errors: errors);
+
+    public static ProblemDetails NotFound(string what) => new(
+        TypeBase + "not-found", "Not found", 404, $"No {what} with this id exists for the caller.");
+}

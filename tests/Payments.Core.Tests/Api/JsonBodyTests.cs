@@ -1,0 +1,81 @@
+using System.Text;
+using Payments.Core.Api;
+using Payments.Core.Payments;
+
+namespace Payments.Core.Tests.Api;
+
+public sealed class JsonBodyTests
+{
+    private const string Valid = """{"amount":1999,"currency":"EUR","source":"tok_visa"}""";
+
+    private static BodyReadResult<CreatePaymentRequest> Read(string body, string? contentType = "application/json") =>
+        JsonBody.Read(Encoding.UTF8.GetBytes(body), contentType, CreatePaymentRequest.JsonTypeInfo);
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("Application/JSON")]
+    [InlineData("application/merge-patch+json")]
+    public void Read_WhenContentTypeIsJson_ShouldRead(string contentType)
+    {
+        var read = Assert.IsType<BodyReadResult<CreatePaymentRequest>.Read>(Read(Valid, contentType));
+
+        Assert.Equal(1999, read.Value.Amount);
+        Assert.Empty(read.Value.Validate());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("application/json; charset=latin1")]
+    [InlineData("not a media type")]
+    public void Read_WhenContentTypeIsNotJson_ShouldRefuseWith415(string? contentType)
+    {
+        var refused = Assert.IsType<BodyReadResult<CreatePaymentRequest>.Refused>(Read(Valid, contentType));
+
+        Assert.Equal(415, refused.Problem.Status);
+        Assert.Contains("application/json", refused.Problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_WhenBodyExceedsLimit_ShouldRefuseWith413()
+    {
+        var refused = Assert.IsType<BodyReadResult<CreatePaymentRequest>.Refused>(Read(new string(' ', JsonBody.MaxBytes + 1)));
+
+        Assert.Equal(413, refused.Problem.Status);
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("null", "null")]
+    [InlineData("{\"amount\":1999,", "line 1")]
+    [InlineData("{\"amount\":19.99,\"currency\":\"EUR\",\"source\":\"tok_visa\"}", "$.amount")]
+    [InlineData("{\"amount\":\"1999\",\"currency\":\"EUR\",\"source\":\"tok_visa\"}", "$.amount")]
+    [InlineData("{\"amount\":1e30,\"currency\":\"EUR\",\"source\":\"tok_visa\"}", "$.amount")]
+    [InlineData("{\"amount\":1999,\"currency\":\"EUR\",\"source\":\"tok_visa\",\"extra\":1}", "extra")]
+    [InlineData("{\"amount\":1999,\"amount\":1,\"currency\":\"EUR\",\"source\":\"tok_visa\"}", "amount")]
+    [InlineData("{\"currency\":\"EUR\",\"source\":\"tok_visa\"}", "amount")]
+    [InlineData("[1,2,3]", "$")]
+    [InlineData("{\"amount\":1999,\"currency\":\"EUR\",\"source\":\"tok_visa\",\"metadata\":{\"a\":1}}", "$.metadata")]
+    [InlineData("{\"amount\":1999,\"currency\":\"EUR\",\"source\":\"tok_visa\"} // comment", "line 1")]
+    public void Read_WhenJsonIsMalformedOrMistyped_ShouldRefuseWith400NamingTheSpot(string body, string expectedInDetail)
+    {
+        var refused = Assert.IsType<BodyReadResult<CreatePaymentRequest>.Refused>(Read(body));
+
+        Assert.Equal(400, refused.Problem.Status);
+        Assert.Contains(expectedInDetail, refused.Problem.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", refused.Problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_WhenJsonIsNestedTooDeep_ShouldRefuseWith400()
+    {
+        var deep = "{\"amount\":1999,\"currency\":\"EUR\",\"source\":\"tok_visa\",\"metadata\":" + new string('[', 100) + new string(']', 100) + "}";
+
+        var refused = Assert.IsType<BodyReadResult<CreatePaymentRequest>.Refused>(Read(deep));
+
+        Assert.Equal(400, refused.Problem.Status);
+    }
+}
