@@ -30,6 +30,7 @@ public sealed record Payment(
     string? FailureCode,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
+    DateTimeOffset EnqueuedAt,
     ETag ETag)
 {
     public bool IsTerminal => Status is PaymentStatus.Succeeded or PaymentStatus.Failed;

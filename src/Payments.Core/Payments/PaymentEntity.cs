@@ -25,6 +25,7 @@ public static class PaymentEntity
             ["FailureCode"] = payment.FailureCode,
             ["CreatedAt"] = payment.CreatedAt,
             ["UpdatedAt"] = payment.UpdatedAt,
+            ["EnqueuedAt"] = payment.EnqueuedAt,
         };
         entity.ETag = payment.ETag;
         return entity;
@@ -54,6 +55,7 @@ public static class PaymentEntity
             entity.GetString("FailureCode"),
             entity.GetDateTimeOffset("CreatedAt") ?? default,
             entity.GetDateTimeOffset("UpdatedAt") ?? default,
+            entity.GetDateTimeOffset("EnqueuedAt") ?? default,
             entity.ETag);
     }
 }

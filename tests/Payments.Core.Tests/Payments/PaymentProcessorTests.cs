@@ -177,7 +177,7 @@ public sealed class PaymentProcessorTests(AzuriteFixture azurite) : IAsyncLifeti
     {
         var now = DateTimeOffset.UtcNow;
         var payment = new Payment(PaymentId.New(Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..3]), "merchant-1", 1999, "EUR", source,
-            null, null, new Dictionary<string, string>(), PaymentStatus.Pending, null, now, now, default);
+            null, null, new Dictionary<string, string>(), PaymentStatus.Pending, null, now, now, now, default);
         var response = await _paymentsTable.AddEntityAsync(PaymentEntity.ToEntity(payment));
         return payment with { ETag = response.Headers.ETag!.Value };
     }
