@@ -30,6 +30,17 @@ public readonly record struct PaymentId
     }
 
     /// <summary>Accepts exactly the ids this app hands out; anything else (traversal, unicode, other callers' formats) is not an id.</summary>
+    /// <summary>
+    /// The same id for the same seed (an idempotency record's key), so a retry after a partial failure addresses the
+    /// resource the first attempt began, instead of starting a second one.
+    /// </summary>
+    public static PaymentId Derive(string partitionKey, string seed)
+    {
+        var id = New(partitionKey);
+        return new PaymentId(id.Value[..(Prefix.Length + PartitionLength)]
+            + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(seed)))[..RandomLength]);
+    }
+
     public static bool TryParse([NotNullWhen(true)] string? value, out PaymentId id)
     {
         id = default;

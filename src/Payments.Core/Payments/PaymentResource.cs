@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -28,8 +27,4 @@ public sealed record PaymentResource(
     }
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, PaymentJsonContext.Default.PaymentResource);
-
-    /// <summary>A strong validator: the same representation bytes give the same tag on any instance.</summary>
-    public static string ETagFor(ReadOnlySpan<byte> representation) =>
-        "\"" + Convert.ToBase64String(SHA256.HashData(representation)[..18]).Replace('+', '-').Replace('/', '_') + "\"";
 }

@@ -1,0 +1,242 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Payments.Core.Api;
+
+namespace Payments.Core.Customers;
+
+public abstract record CustomerOutcome
+{
+    private CustomerOutcome()
+    {
+    }
+
+    public sealed record Done(Customer Customer) : CustomerOutcome;
+
+    /// <summary>Another of the merchant's customers has this email (compared case-insensitively).</summary>
+    public sealed record EmailTaken(CustomerId ExistingCustomer) : CustomerOutcome;
+
+    public sealed record NotFound : CustomerOutcome;
+
+    /// <summary>If-Match named a version that is no longer current.</summary>
+    public sealed record PreconditionFailed(string CurrentETag) : CustomerOutcome;
+}
+
+/// <summary>
+/// Customers and the one rule that spans entities: an email is unique per merchant. The rule is held by an email
+/// claim entity inserted with AddEntity, so of two concurrent creates only one can win; a claim whose customer never
+/// appeared (a crash between the two writes) is taken over once it is older than <see cref="AbandonedClaimAge"/>.
+/// </summary>
+public sealed partial class CustomerService(TableClient table, TimeProvider time, ILogger<CustomerService> logger)
+{
+    public static readonly TimeSpan AbandonedClaimAge = TimeSpan.FromSeconds(60);
+    private const string ClaimKind = "email-claim";
+    private const int MaxConflicts = 5;
+
+    public TableClient Table => table;
+
+    public async Task<Customer?> FindAsync(string merchantId, string id, CancellationToken cancellationToken)
+    {
+        if (!CustomerId.TryParse(id, out var customerId))
+        {
+            return null;
+        }
+
+        var found = await table.GetEntityIfExistsAsync<TableEntity>(customerId.PartitionKey, customerId.Value, cancellationToken: cancellationToken);
+        return found.HasValue && found.Value is { } entity && entity.GetString("Kind") == Customer.KindValue
+            && string.Equals(entity.GetString("MerchantId"), merchantId, StringComparison.Ordinal)
+            ? Customer.FromEntity(entity)
+            : null;
+    }
+
+    /// <summary>
+    /// Creates customer <paramref name="id"/>; <paramref name="alsoCommit"/> rides in the same entity group transaction
+    /// (an idempotency completion), so the customer and its recorded response appear together.
+    /// </summary>
+    public async Task<CustomerOutcome> CreateAsync(
+        string merchantId, CustomerId id, CustomerRequest request,
+        Func<Customer, IEnumerable<TableTransactionAction>> alsoCommit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(alsoCommit);
+        var now = time.GetUtcNow();
+        var customer = new Customer(id, merchantId, request.Email, request.Name, now, now, default);
+        if (await ClaimEmailAsync(merchantId, request.Email, customer.Id, cancellationToken) is { } taken)
+        {
+            return taken;
+        }
+
+        List<TableTransactionAction> batch = [new(TableTransactionActionType.Add, customer.ToEntity()), .. alsoCommit(customer)];
+        var responses = await table.SubmitTransactionAsync(batch, cancellationToken);
+        LogCreated(customer.Id.Value);
+        return new CustomerOutcome.Done(customer with { ETag = responses.Value[0].Headers.ETag ?? default });
+    }
+
+    public async Task<CustomerOutcome> ReplaceAsync(
+        string merchantId, string id, CustomerRequest request, string? ifMatch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        for (var attempt = 0; attempt < MaxConflicts; attempt++)
+        {
+            var current = await FindAsync(merchantId, id, cancellationToken);
+            if (current is null)
+            {
+                return new CustomerOutcome.NotFound();
+            }
+
+            var currentTag = StrongETag.For(CustomerResource.From(current).ToJson());
+            if (ifMatch is not null && !StrongETag.Matches(ifMatch, currentTag))
+            {
+                return new CustomerOutcome.PreconditionFailed(currentTag);
+            }
+
+            if (current.Email == request.Email && current.Name == request.Name)
+            {
+                return new CustomerOutcome.Done(current);
+            }
+
+            var emailChanges = !string.Equals(Normalize(current.Email), Normalize(request.Email), StringComparison.Ordinal);
+            if (emailChanges && await ClaimEmailAsync(merchantId, request.Email, current.Id, cancellationToken) is { } taken)
+            {
+                return taken;
+            }
+
+            var next = current with { Email = request.Email, Name = request.Name, UpdatedAt = time.GetUtcNow() };
+            try
+            {
+                var response = await table.UpdateEntityAsync(next.ToEntity(), current.ETag, TableUpdateMode.Replace, cancellationToken);
+                if (emailChanges)
+                {
+                    await ReleaseEmailAsync(merchantId, current.Email, current.Id, cancellationToken);
+                }
+
+                return new CustomerOutcome.Done(next with { ETag = response.Headers.ETag ?? default });
+            }
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+            {
+                // Changed or deleted between our read and write: decide again on what is there now.
+            }
+        }
+
+        throw new InvalidOperationException($"Customer {id} kept changing under {MaxConflicts} attempts.");
+    }
+
+    public async Task<CustomerOutcome> DeleteAsync(string merchantId, string id, string? ifMatch, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < MaxConflicts; attempt++)
+        {
+            var current = await FindAsync(merchantId, id, cancellationToken);
+            if (current is null)
+            {
+                return new CustomerOutcome.NotFound();
+            }
+
+            var currentTag = StrongETag.For(CustomerResource.From(current).ToJson());
+            if (ifMatch is not null && !StrongETag.Matches(ifMatch, currentTag))
+            {
+                return new CustomerOutcome.PreconditionFailed(currentTag);
+            }
+
+            try
+            {
+                await table.DeleteEntityAsync(current.Id.PartitionKey, current.Id.Value, current.ETag, cancellationToken);
+                await ReleaseEmailAsync(merchantId, current.Email, current.Id, cancellationToken);
+                LogDeleted(current.Id.Value);
+                return new CustomerOutcome.Done(current);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+            {
+            }
+        }
+
+        throw new InvalidOperationException($"Customer {id} kept changing under {MaxConflicts} attempts.");
+    }
+
+    private async Task<CustomerOutcome?> ClaimEmailAsync(string merchantId, string email, CustomerId claimant, CancellationToken cancellationToken)
+    {
+        var (partition, row) = ClaimKeys(merchantId, email);
+        var claim = new TableEntity(partition, row)
+        {
+            ["Kind"] = ClaimKind,
+            ["MerchantId"] = merchantId,
+            ["CustomerId"] = claimant.Value,
+            ["ClaimedAt"] = time.GetUtcNow(),
+        };
+        for (var attempt = 0; attempt < MaxConflicts; attempt++)
+        {
+            try
+            {
+                await table.AddEntityAsync(claim, cancellationToken);
+                return null;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+            }
+
+            var existing = await table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
+            if (!existing.HasValue || existing.Value is not { } held)
+            {
+                continue;
+            }
+
+            var holderId = held.GetString("CustomerId");
+            if (holderId == claimant.Value)
+            {
+                return null;
+            }
+
+            var holder = holderId is null ? null : await FindAsync(merchantId, holderId, cancellationToken);
+            var holderStillUsesEmail = holder is not null && string.Equals(Normalize(holder.Email), Normalize(email), StringComparison.Ordinal);
+            var abandoned = holder is null && held.GetDateTimeOffset("ClaimedAt") is { } claimedAt && time.GetUtcNow() - claimedAt > AbandonedClaimAge;
+            if (holderStillUsesEmail || (holder is null && !abandoned))
+            {
+                return new CustomerOutcome.EmailTaken(CustomerId.TryParse(holderId, out var taken) ? taken : claimant);
+            }
+
+            try
+            {
+                // The holder moved to another email, was deleted, or never got written: take the claim over, once.
+                await table.UpdateEntityAsync(claim, held.ETag, TableUpdateMode.Replace, cancellationToken);
+                return null;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("The email claim kept changing; try again.");
+    }
+
+    private async Task ReleaseEmailAsync(string merchantId, string email, CustomerId holder, CancellationToken cancellationToken)
+    {
+        var (partition, row) = ClaimKeys(merchantId, email);
+        var existing = await table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
+        if (existing.HasValue && existing.Value is { } held && held.GetString("CustomerId") == holder.Value)
+        {
+            try
+            {
+                await table.DeleteEntityAsync(partition, row, held.ETag, cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+            {
+                // Someone took it over meanwhile; theirs now.
+            }
+        }
+    }
+
+    private static string Normalize(string email) => email.Trim().ToUpperInvariant();
+
+    private static (string Partition, string Row) ClaimKeys(string merchantId, string email)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(merchantId + "\n" + Normalize(email))));
+        return ("email-" + hash[..3], hash);
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Customer {CustomerId} created")]
+    private partial void LogCreated(string customerId);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Customer {CustomerId} deleted")]
+    private partial void LogDeleted(string customerId);
+}

@@ -1,0 +1,74 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Payments.Core.Customers;
+
+namespace Payments.Core.Payments;
+
+public abstract record AcceptOutcome
+{
+    private AcceptOutcome()
+    {
+    }
+
+    public sealed record Accepted(Payment Payment) : AcceptOutcome;
+
+    /// <summary>customerId names no customer of this merchant: a final answer (422), not worth retrying.</summary>
+    public sealed record UnknownCustomer(string CustomerId) : AcceptOutcome;
+}
+
+/// <summary>
+/// Accepts payments: one entity group transaction writes the payment together with whatever the caller needs
+/// committed with it (the idempotency completion), then the message is enqueued. If the process dies between the
+/// two, the payment is durable and <see cref="PendingPaymentSweeper"/> enqueues it later: nothing accepted is lost.
+/// </summary>
+public sealed partial class PaymentService(
+    PaymentRepository payments, PaymentMessageSender messages, CustomerService customers, TimeProvider time, ILogger<PaymentService> logger)
+{
+    public Task<Payment?> FindAsync(string merchantId, string id, CancellationToken cancellationToken) =>
+        PaymentId.TryParse(id, out var paymentId) ? FindOwnedAsync(merchantId, paymentId, cancellationToken) : Task.FromResult<Payment?>(null);
+
+    public async Task<AcceptOutcome> AcceptAsync(
+        string merchantId, PaymentId id, CreatePaymentRequest request,
+        Func<Payment, IEnumerable<TableTransactionAction>> alsoCommit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(alsoCommit);
+        if (request.CustomerId is { } customerId && await customers.FindAsync(merchantId, customerId, cancellationToken) is null)
+        {
+            return new AcceptOutcome.UnknownCustomer(customerId);
+        }
+
+        var now = time.GetUtcNow();
+        var payment = new Payment(id, merchantId, request.Amount, request.Currency, request.Source, request.CustomerId,
+            request.Description, request.Metadata ?? [], PaymentStatus.Pending, null, now, now, now, default);
+        List<TableTransactionAction> batch = [new(TableTransactionActionType.Add, PaymentEntity.ToEntity(payment)), .. alsoCommit(payment)];
+        var responses = await payments.Table.SubmitTransactionAsync(batch, cancellationToken);
+        payment = payment with { ETag = responses.Value[0].Headers.ETag ?? default };
+
+        try
+        {
+            await messages.EnqueueAsync(id, cancellationToken);
+        }
+        catch (Exception ex) when (ex is RequestFailedException or AggregateException or HttpRequestException)
+        {
+            // Accepted all the same: the payment is durable and the sweeper enqueues what was left pending.
+            LogEnqueueFailed(ex, id.Value);
+        }
+
+        LogAccepted(id.Value, payment.Amount, payment.Currency);
+        return new AcceptOutcome.Accepted(payment);
+    }
+
+    private async Task<Payment?> FindOwnedAsync(string merchantId, PaymentId id, CancellationToken cancellationToken)
+    {
+        var payment = await payments.FindAsync(id, cancellationToken);
+        return payment is not null && string.Equals(payment.MerchantId, merchantId, StringComparison.Ordinal) ? payment : null;
+    }
+
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Payment {PaymentId} accepted: {Amount} {Currency}")]
+    private partial void LogAccepted(string paymentId, long amount, string currency);
+
+    [LoggerMessage(EventId = 3302, Level = LogLevel.Warning, Message = "Payment {PaymentId} is stored but its message could not be enqueued; the sweeper will enqueue it")]
+    private partial void LogEnqueueFailed(Exception exception, string paymentId);
+}

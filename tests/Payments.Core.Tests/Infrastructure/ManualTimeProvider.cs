@@ -1,0 +1,15 @@
+namespace Payments.Core.Tests.Infrastructure;
+
+/// <summary>A clock the test moves: lock expiry and retention are proven by advancing time, never by sleeping.</summary>
+public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
+{
+    private long _ticks = start.UtcTicks;
+
+    public ManualTimeProvider() : this(DateTimeOffset.UtcNow)
+    {
+    }
+
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+}
