@@ -123,7 +123,11 @@ public sealed class StorageFaultInjector : HttpPipelinePolicy
                 new HttpRequestException("Injected network fault: the connection was reset."));
         }
 
-        message.Response?.Dispose();
+        if (message.HasResponse)
+        {
+            message.Response.Dispose();
+        }
+
         message.Response = new SyntheticResponse(503, "Server Busy", message.Request.ClientRequestId);
     }
 
@@ -134,6 +138,9 @@ public sealed class StorageFaultInjector : HttpPipelinePolicy
             """{"odata.error":{"code":"ServerBusy","message":{"lang":"en-US","value":"Injected fault: the server is busy."}}}"""u8.ToArray();
 
         public override int Status => status;
+
+        // The transport marks real responses; the retry policy only retries a response marked as an error.
+        public override bool IsError => true;
 
         public override string ReasonPhrase => reason;
 
