@@ -47,6 +47,12 @@ public sealed class IdempotencyLease
 
     public IdempotencyLeaseState State { get; private set; } = IdempotencyLeaseState.Active;
 
+    /// <summary>
+    /// Lets a handler that only sees the lease (an HTTP function behind the middleware) say whether its response is a
+    /// final outcome to store or a transient one to forget; a retention set on <see cref="HandlerResult"/> wins.
+    /// </summary>
+    public ResponseRetention Retention { get; set; }
+
     /// <summary>The table holding the record: a handler's own transaction must target this table.</summary>
     public TableClient Table => _store.Table;
 

@@ -169,6 +169,11 @@ public sealed class IdempotentRequestProcessor
         }
 
         ArgumentNullException.ThrowIfNull(result);
+        if (result.Retention == ResponseRetention.Default)
+        {
+            result = result with { Retention = lease.Retention };
+        }
+
         var executed = new IdempotentResponse(result.StatusCode, result.Headers, result.Body, IdempotencyDisposition.Executed);
         if (lease.State == IdempotencyLeaseState.CompletedByHandler)
         {

@@ -320,6 +320,26 @@ public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ProcessAsync_WhenHandlerMarksTheLeaseFinal_ShouldStoreA400()
+    {
+        var h = await IdempotencyHarness.CreateAsync(azurite);
+        var executions = 0;
+        Task<HandlerResult> Handle(IdempotencyLease lease, CancellationToken ct)
+        {
+            Interlocked.Increment(ref executions);
+            lease.Retention = ResponseRetention.Final;
+            return Task.FromResult(new HandlerResult(400, [], """{"title":"duplicate email"}"""u8.ToArray()));
+        }
+
+        await h.Processor.ProcessAsync(Request("k1"), Handle, CancellationToken.None);
+        var retry = await h.Processor.ProcessAsync(Request("k1"), Handle, CancellationToken.None);
+
+        Assert.Equal(IdempotencyDisposition.Replayed, retry.Disposition);
+        Assert.Equal(400, retry.StatusCode);
+        Assert.Equal(1, executions);
+    }
+
+    [Fact]
     public async Task ProcessAsync_WhenHandlerThrows_ShouldReleaseTheKeyAndRethrow()
     {
         var h = await IdempotencyHarness.CreateAsync(azurite);
