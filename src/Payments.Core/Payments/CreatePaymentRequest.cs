@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
+using Payments.Core.Api;
 
 namespace Payments.Core.Payments;
 
@@ -11,7 +12,7 @@ public sealed record CreatePaymentRequest(
     [property: JsonPropertyName("source"), JsonRequired] string Source,
     [property: JsonPropertyName("customerId")] string? CustomerId,
     [property: JsonPropertyName("description")] string? Description,
-    [property: JsonPropertyName("metadata")] Dictionary<string, string>? Metadata)
+    [property: JsonPropertyName("metadata")] Dictionary<string, string>? Metadata) : IRequestBody<CreatePaymentRequest>
 {
     public static JsonTypeInfo<CreatePaymentRequest> JsonTypeInfo => PaymentJsonContext.Default.CreatePaymentRequest;
 
