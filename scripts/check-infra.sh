@@ -8,7 +8,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 version=$(sed -n 's:.*<BicepCliVersion>\(.*\)</BicepCliVersion>.*:\1:p' infra/tools/Bicep.Cli.props)
-dotnet restore infra/tools/Bicep.Cli.proj --verbosity quiet
+dotnet restore infra/tools/Bicep.Cli.csproj --verbosity quiet
 packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}
 bicep="$packages/azure.bicep.commandline.linux-x64/$version/tools/bicep"
 # NuGet extraction does not keep the executable bit.
