@@ -32,6 +32,15 @@ public sealed class AppSettingsTests(InfraFixture fixture)
     }
 
     [Fact]
+    public void AppSettings_WhenTheSampleNamesTheKeySourceTheDeploymentDoesNotUse_ShouldStillBeProvided()
+    {
+        // The deployment configures Jwt:Authority; Jwt:JwksUri is its alternative, written only when set.
+        var sample = SampleSettings.Append("Jwt:JwksUri").Append("Jwt:Authority").ToArray();
+
+        Assert.Empty(InfraRules.AppSettingsCoverSample(fixture.Snapshot, sample, LocalOnly));
+    }
+
+    [Fact]
     public void LocalOnlySettings_WhenLoaded_ShouldExplainEachEntryAndNameItsAzureCounterparts()
     {
         var localOnly = LocalOnly;

@@ -89,6 +89,12 @@ public static class InfraRules
         ArgumentNullException.ThrowIfNull(sampleSettings);
         ArgumentNullException.ThrowIfNull(localOnly);
         var provided = snapshot.AppSettings;
+        // Alternatives ("requires": "any", e.g. Jwt__Authority or Jwt__JwksUri): the template writes the one a
+        // deployment configures, so a sample setting naming another member of a satisfied group is provided too.
+        var alternatives = localOnly.Values
+            .Where(local => !local.RequiresAll && local.ProvidedAs.Any(provided.ContainsKey))
+            .SelectMany(local => local.ProvidedAs)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
         var problems = new List<string>();
         foreach (var name in sampleSettings)
         {
@@ -107,7 +113,7 @@ public static class InfraRules
             }
 
             var appSetting = AppSettingsSources.ToAppSettingName(name);
-            if (!provided.ContainsKey(appSetting))
+            if (!provided.ContainsKey(appSetting) && !alternatives.Contains(appSetting))
             {
                 problems.Add($"local.settings.sample.json sets '{name}', but the function app has no app setting '{appSetting}'. {SettingsFixHint}");
             }
