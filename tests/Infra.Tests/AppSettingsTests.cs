@@ -14,8 +14,7 @@ public sealed class AppSettingsTests(InfraFixture fixture)
     [Fact]
     public void AppSettings_WhenCompiled_ShouldProvideEverySettingOfTheSample()
     {
-        var problems = InfraRules.AppSettingsCoverSample(fixture.Snapshot, SampleSettings, LocalOnly);
-        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+        Problems.AssertNone(InfraRules.AppSettingsCoverSample(fixture.Snapshot, SampleSettings, LocalOnly));
     }
 
     [Fact]
@@ -37,7 +36,7 @@ public sealed class AppSettingsTests(InfraFixture fixture)
         // The deployment configures Jwt:Authority; Jwt:JwksUri is its alternative, written only when set.
         var sample = SampleSettings.Append("Jwt:JwksUri").Append("Jwt:Authority").ToArray();
 
-        Assert.Empty(InfraRules.AppSettingsCoverSample(fixture.Snapshot, sample, LocalOnly));
+        Problems.AssertNone(InfraRules.AppSettingsCoverSample(fixture.Snapshot, sample, LocalOnly));
     }
 
     [Fact]

@@ -9,8 +9,7 @@ public sealed class BicepCheckTests(InfraFixture fixture)
     public void BicepCli_WhenCheckingInfra_ShouldReportNoWarningOrError()
     {
         // build, build-params, lint (rules at error in infra/bicepconfig.json) and format, as scripts/check-infra.sh.
-        Assert.True(fixture.CheckProblems.Count == 0,
-            $"Bicep CLI {BicepCli.Version} reported:{Environment.NewLine}{string.Join(Environment.NewLine, fixture.CheckProblems)}");
+        Problems.AssertNone(fixture.CheckProblems);
     }
 
     [Fact]

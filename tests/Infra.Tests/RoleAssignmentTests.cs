@@ -8,8 +8,7 @@ public sealed class RoleAssignmentTests(InfraFixture fixture)
     [Fact]
     public void RoleAssignments_WhenCompiled_ShouldGrantEachRoleToTheAppIdentity()
     {
-        var problems = InfraRules.RoleAssignments(fixture.Snapshot);
-        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+        Problems.AssertNone(InfraRules.RoleAssignments(fixture.Snapshot));
         Assert.Equal(InfraRules.RequiredRoles.Count, fixture.Snapshot.OfType("Microsoft.Authorization/roleAssignments").Count());
     }
 }

@@ -8,7 +8,7 @@ public sealed class StorageTests(InfraFixture fixture)
     [Fact]
     public void StorageAccount_WhenCompiled_ShouldDisallowSharedKeyAccess()
     {
-        Assert.Empty(InfraRules.SharedKeyAccessDisabled(fixture.Snapshot));
+        Problems.AssertNone(InfraRules.SharedKeyAccessDisabled(fixture.Snapshot));
     }
 
     [Fact]
@@ -28,7 +28,7 @@ public sealed class StorageTests(InfraFixture fixture)
         Assert.Contains("payments", queues);
         Assert.Contains("payments-poison", queues);
         Assert.Equal(4, tables.Count);
-        Assert.Empty(InfraRules.StorageEntitiesExist(fixture.Snapshot));
+        Problems.AssertNone(InfraRules.StorageEntitiesExist(fixture.Snapshot));
     }
 
     [Fact]

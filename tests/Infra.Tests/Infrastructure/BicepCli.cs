@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Infra.Tests.Infrastructure;
 
@@ -23,6 +24,11 @@ public static class BicepCli
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(2);
     private static readonly Lazy<string> LazyPath = new(Locate);
+
+    private static readonly Lazy<string[]> ParameterEnvironmentVariables = new(() =>
+        Regex.Matches(File.ReadAllText(Path.Combine(RepositoryPaths.Infra, "main.bicepparam")), @"readEnvironmentVariable\('([^']+)'")
+            .Select(match => match.Groups[1].Value)
+            .ToArray());
 
     /// <summary>Example values a deployer would export; main.bicepparam reads them from the environment.</summary>
     public static readonly IReadOnlyDictionary<string, string> DeploymentEnvironment = new Dictionary<string, string>
@@ -50,6 +56,12 @@ public static class BicepCli
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        // Only the example values count: whatever the developer's shell exports for main.bicepparam is dropped.
+        foreach (var name in ParameterEnvironmentVariables.Value)
+        {
+            start.Environment.Remove(name);
         }
 
         foreach (var (name, value) in DeploymentEnvironment)
