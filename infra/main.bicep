@@ -41,7 +41,7 @@ param jwtJwksUri string = ''
 @description('Jwt:ClockSkewSeconds - tolerated clock difference when checking exp and nbf.')
 @minValue(0)
 @maxValue(600)
-param jwtClockSkewSeconds int = 60
+param jwtClockSkewSeconds int = 30
 
 @description('Idempotency:LockSeconds - how long an in-progress attempt holds its key before a retry may take it over.')
 @minValue(1)
@@ -54,6 +54,19 @@ param idempotencyRetentionHours int = 24
 @description('Idempotency:WaitForInFlightMs - how long a duplicate request waits for the first attempt (0: answer 409 at once).')
 @minValue(0)
 param idempotencyWaitForInFlightMs int = 0
+
+@description('Idempotency:MaxRequestBodyBytes - larger bodies are refused (413) before a key is claimed.')
+@minValue(1024)
+param idempotencyMaxRequestBodyBytes int = 65536
+
+@description('Idempotency:MaxStoredResponseBytes - larger responses are returned but not stored (the key is released).')
+@minValue(1024)
+@maxValue(786432)
+param idempotencyMaxStoredResponseBytes int = 262144
+
+@description('Idempotency:ReaperBatchSize - expired records deleted per reaper run at most.')
+@minValue(1)
+param idempotencyReaperBatchSize int = 1000
 
 @description('Storage:IdempotencyTable')
 param idempotencyTableName string = 'idempotency'
@@ -175,6 +188,9 @@ var idempotencySettings = {
   Idempotency__LockSeconds: string(idempotencyLockSeconds)
   Idempotency__RetentionHours: string(idempotencyRetentionHours)
   Idempotency__WaitForInFlightMs: string(idempotencyWaitForInFlightMs)
+  Idempotency__MaxRequestBodyBytes: string(idempotencyMaxRequestBodyBytes)
+  Idempotency__MaxStoredResponseBytes: string(idempotencyMaxStoredResponseBytes)
+  Idempotency__ReaperBatchSize: string(idempotencyReaperBatchSize)
 }
 
 module functionApp 'modules/function-app.bicep' = {
