@@ -68,6 +68,16 @@ param idempotencyMaxStoredResponseBytes int = 262144
 @minValue(1)
 param idempotencyReaperBatchSize int = 1000
 
+@description('Payments:SweepAfterSeconds - a payment pending this long after its last enqueue is enqueued again.')
+@minValue(5)
+@maxValue(86400)
+param paymentsSweepAfterSeconds int = 60
+
+@description('Payments:SweepBatchSize - payments enqueued again per sweep at most.')
+@minValue(1)
+@maxValue(10000)
+param paymentsSweepBatchSize int = 500
+
 @description('Storage:IdempotencyTable')
 param idempotencyTableName string = 'idempotency'
 
@@ -165,6 +175,10 @@ var paymentsStorageSettings = {
   Storage__CustomersTable: customersTableName
   Storage__LedgerTable: ledgerTableName
   Storage__PaymentsQueue: paymentsQueueName
+  // The template creates every table and queue, so the app skips its own create-if-missing calls at start.
+  Storage__CreateIfMissing: 'false'
+  Payments__SweepAfterSeconds: string(paymentsSweepAfterSeconds)
+  Payments__SweepBatchSize: string(paymentsSweepBatchSize)
 }
 
 var telemetrySettings = {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Payments.Core.Idempotency;
+using Payments.Core.Payments;
 using Payments.Core.Storage;
 
 namespace Payments.Core;
@@ -32,6 +33,7 @@ public static class ServiceCollectionExtensions
         });
         services.AddSingleton<StorageHealthCheck>();
         services.AddIdempotency(configuration);
+        services.AddPayments(configuration);
         return services;
     }
 

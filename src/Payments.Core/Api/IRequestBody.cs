@@ -24,7 +24,7 @@ public static class RequestBody
         var read = JsonBody.Read(body, contentType, T.JsonTypeInfo);
         if (read is BodyReadResult<T>.Read { Value: var value } && value.Validate() is { Count: > 0 } errors)
         {
-            return new BodyReadResult<T>.Refused(Problems.Validation(errors));
+            return new BodyReadResult<T>.Refused(ApiProblems.Validation(errors));
         }
 
         return read;

@@ -44,10 +44,10 @@ public static class JsonBody
     {
         if (length > MaxBytes)
         {
-            return Problems.PayloadTooLarge(length, MaxBytes);
+            return ApiProblems.PayloadTooLarge(length, MaxBytes);
         }
 
-        return IsJsonMediaType(contentType) ? null : Problems.UnsupportedMediaType(contentType);
+        return IsJsonMediaType(contentType) ? null : ApiProblems.UnsupportedMediaType(contentType);
     }
 
     public static BodyReadResult<T> Read<T>(ReadOnlySpan<byte> body, string? contentType, JsonTypeInfo<T> typeInfo)
@@ -61,7 +61,7 @@ public static class JsonBody
 
         if (body.IsEmpty)
         {
-            return new BodyReadResult<T>.Refused(Problems.MalformedJson("The body is empty; send a JSON object."));
+            return new BodyReadResult<T>.Refused(ApiProblems.MalformedJson("The body is empty; send a JSON object."));
         }
 
         try
@@ -70,17 +70,17 @@ public static class JsonBody
             var value = JsonSerializer.Deserialize(ref reader, typeInfo);
             if (reader.Read())
             {
-                return new BodyReadResult<T>.Refused(Problems.MalformedJson(string.Create(CultureInfo.InvariantCulture,
+                return new BodyReadResult<T>.Refused(ApiProblems.MalformedJson(string.Create(CultureInfo.InvariantCulture,
                     $"Unexpected content after the JSON value (byte {reader.TokenStartIndex + 1}); send exactly one JSON object.")));
             }
 
             return value is null
-                ? new BodyReadResult<T>.Refused(Problems.MalformedJson("The body is JSON null; send a JSON object."))
+                ? new BodyReadResult<T>.Refused(ApiProblems.MalformedJson("The body is JSON null; send a JSON object."))
                 : new BodyReadResult<T>.Read(value);
         }
         catch (JsonException ex)
         {
-            return new BodyReadResult<T>.Refused(Problems.MalformedJson(Describe(ex)));
+            return new BodyReadResult<T>.Refused(ApiProblems.MalformedJson(Describe(ex)));
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Payments.Core.Api;
 using Payments.Core.Problems;
 
 namespace Payments.Core.Idempotency;
@@ -243,18 +244,6 @@ public sealed class IdempotentRequestProcessor
         }
     }
 
-    private static IdempotentResponse Problem(IdempotentRequest request, ProblemDetails problem, IdempotencyDisposition disposition)
-    {
-        List<KeyValuePair<string, string>> headers =
-        [
-            new("Content-Type", ProblemDetails.ContentType),
-            new("Cache-Control", "no-store"),
-        ];
-        if (problem.RetryAfterSeconds is int retryAfter)
-        {
-            headers.Add(new("Retry-After", retryAfter.ToString(CultureInfo.InvariantCulture)));
-        }
-
-        return new IdempotentResponse(problem.Status, headers, problem.ToJson(request.Path, request.TraceId), disposition) { Problem = problem };
-    }
+    private static IdempotentResponse Problem(IdempotentRequest request, ProblemDetails problem, IdempotencyDisposition disposition) =>
+        new(problem.Status, ApiResponse.ProblemHeaders(problem), problem.ToJson(request.Path, request.TraceId), disposition) { Problem = problem };
 }

@@ -11,4 +11,5 @@ namespace Payments.Core.Payments;
 [JsonSerializable(typeof(PaymentMessage.Wire))]
 [JsonSerializable(typeof(CreatePaymentRequest))]
 [JsonSerializable(typeof(PaymentResource))]
+[JsonSerializable(typeof(PaymentPageResource))]
 internal sealed partial class PaymentJsonContext : JsonSerializerContext;

@@ -28,3 +28,16 @@ public sealed record PaymentResource(
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, PaymentJsonContext.Default.PaymentResource);
 }
+
+public sealed record PaymentPageResource(
+    [property: JsonPropertyName("data")] IReadOnlyList<PaymentResource> Data,
+    [property: JsonPropertyName("nextCursor")] string? NextCursor)
+{
+    public static PaymentPageResource From(PaymentPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        return new PaymentPageResource(page.Payments.Select(PaymentResource.From).ToList(), page.NextCursor);
+    }
+
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, PaymentJsonContext.Default.PaymentPageResource);
+}

@@ -29,6 +29,9 @@ public sealed class StorageOptions
     [Required, RegularExpression(QueueNamePattern, ErrorMessage = QueueNameRule)]
     public string PaymentsQueue { get; set; } = "payments";
 
+    /// <summary>Create missing tables and queues at start (local runs); the Bicep template creates them in Azure.</summary>
+    public bool CreateIfMissing { get; set; } = true;
+
     /// <summary>The queue the host moves a message to after its last failed attempt.</summary>
     public string PaymentsPoisonQueue => PaymentsQueue + "-poison";
 

@@ -4,7 +4,7 @@ using Payments.Core.Problems;
 namespace Payments.Core.Api;
 
 /// <summary>Every problem the API answers with, in one place, so types and wording stay consistent.</summary>
-public static class Problems
+public static class ApiProblems
 {
     public const string TypeBase = "https://payments.example/problems/";
 

@@ -1,0 +1,61 @@
+using System.Globalization;
+using Payments.Core.Idempotency;
+using Payments.Core.Problems;
+
+namespace Payments.Core.Api;
+
+/// <summary>An HTTP answer as the core decides it; the Functions layer only copies it onto the wire.</summary>
+public sealed record ApiResponse(int StatusCode, IReadOnlyList<KeyValuePair<string, string>> Headers, ReadOnlyMemory<byte> Body)
+{
+    public const string JsonContentType = "application/json; charset=utf-8";
+
+    /// <summary>Whether an idempotent caller should keep this answer for replays (see <see cref="ResponseRetention"/>).</summary>
+    public ResponseRetention Retention { get; init; }
+
+    /// <summary>Per-caller data: never stored by shared caches, always revalidated.</summary>
+    public static ApiResponse Resource(int statusCode, byte[] json, string etag, string? location = null)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        List<KeyValuePair<string, string>> headers =
+        [
+            new("Content-Type", JsonContentType),
+            new("ETag", etag),
+            new("Cache-Control", "private, no-cache"),
+        ];
+        if (location is not null)
+        {
+            headers.Add(new("Location", location));
+        }
+
+        return new ApiResponse(statusCode, headers, json);
+    }
+
+    public static ApiResponse NotModified(string etag) =>
+        new(304, [new("ETag", etag), new("Cache-Control", "private, no-cache")], ReadOnlyMemory<byte>.Empty);
+
+    public static ApiResponse NoContent() => new(204, [], ReadOnlyMemory<byte>.Empty);
+
+    public static ApiResponse Problem(ProblemDetails problem, string? instance, string? traceId)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return new ApiResponse(problem.Status, ProblemHeaders(problem), problem.ToJson(instance, traceId));
+    }
+
+    public static IReadOnlyList<KeyValuePair<string, string>> ProblemHeaders(ProblemDetails problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        List<KeyValuePair<string, string>> headers =
+        [
+            new("Content-Type", ProblemDetails.ContentType),
+            new("Cache-Control", "no-store"),
+        ];
+        if (problem.RetryAfterSeconds is int retryAfter)
+        {
+            headers.Add(new("Retry-After", retryAfter.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        return headers;
+    }
+
+    public StoredResponse ToStoredResponse() => new(StatusCode, Headers, Body);
+}

@@ -1,0 +1,86 @@
+using Payments.Core.Api;
+using Payments.Core.Idempotency;
+using Payments.Core.Problems;
+
+namespace Payments.Core.Customers;
+
+/// <summary>What each customers route answers.</summary>
+public sealed class CustomerEndpoints(CustomerService customers)
+{
+    public const string CollectionPath = "/api/v1/customers";
+
+    public async Task<ApiResponse> CreateAsync(
+        string merchantId, IdempotencyLease lease, CustomerRequest request, string? traceId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ApiResponse? created = null;
+        var outcome = await customers.CreateAsync(merchantId, CustomerId.Derive(lease.PartitionKey, lease.RowKey), request, customer =>
+        {
+            var json = CustomerResource.From(customer).ToJson();
+            created = ApiResponse.Resource(201, json, StrongETag.For(json), $"{CollectionPath}/{customer.Id.Value}");
+            return [lease.CreateCompletionAction(created.ToStoredResponse())];
+        }, cancellationToken);
+
+        switch (outcome)
+        {
+            case CustomerOutcome.Done:
+                lease.MarkCompletedByHandler();
+                return created!;
+            case CustomerOutcome.EmailTaken taken:
+                return EmailTaken(taken, CollectionPath, traceId) with { Retention = ResponseRetention.Final };
+            default:
+                throw new InvalidOperationException("Unknown customer outcome.");
+        }
+    }
+
+    public async Task<ApiResponse> GetAsync(string merchantId, string id, string? ifNoneMatch, string? traceId, CancellationToken cancellationToken)
+    {
+        var customer = await customers.FindAsync(merchantId, id, cancellationToken);
+        if (customer is null)
+        {
+            return NotFound(id, traceId);
+        }
+
+        var json = CustomerResource.From(customer).ToJson();
+        var etag = StrongETag.For(json);
+        return StrongETag.Matches(ifNoneMatch, etag) ? ApiResponse.NotModified(etag) : ApiResponse.Resource(200, json, etag);
+    }
+
+    public async Task<ApiResponse> ReplaceAsync(
+        string merchantId, string id, CustomerRequest request, string? ifMatch, string? traceId, CancellationToken cancellationToken) =>
+        await customers.ReplaceAsync(merchantId, id, request, ifMatch, cancellationToken) switch
+        {
+            CustomerOutcome.Done done => Representation(done.Customer),
+            CustomerOutcome.NotFound => NotFound(id, traceId),
+            CustomerOutcome.EmailTaken taken => EmailTaken(taken, $"{CollectionPath}/{id}", traceId),
+            CustomerOutcome.PreconditionFailed => PreconditionFailed(id, traceId),
+            _ => throw new InvalidOperationException("Unknown customer outcome."),
+        };
+
+    public async Task<ApiResponse> DeleteAsync(string merchantId, string id, string? ifMatch, string? traceId, CancellationToken cancellationToken) =>
+        await customers.DeleteAsync(merchantId, id, ifMatch, cancellationToken) switch
+        {
+            CustomerOutcome.Done => ApiResponse.NoContent(),
+            CustomerOutcome.NotFound => NotFound(id, traceId),
+            CustomerOutcome.PreconditionFailed => PreconditionFailed(id, traceId),
+            _ => throw new InvalidOperationException("Unknown customer outcome."),
+        };
+
+    private static ApiResponse Representation(Customer customer)
+    {
+        var json = CustomerResource.From(customer).ToJson();
+        return ApiResponse.Resource(200, json, StrongETag.For(json));
+    }
+
+    private static ApiResponse NotFound(string id, string? traceId) =>
+        ApiResponse.Problem(ApiProblems.NotFound("customer"), $"{CollectionPath}/{id}", traceId);
+
+    private static ApiResponse EmailTaken(CustomerOutcome.EmailTaken taken, string instance, string? traceId) =>
+        ApiResponse.Problem(new ProblemDetails(ApiProblems.TypeBase + "email-taken", "Email already used", 409,
+            $"Your customer {taken.ExistingCustomer.Value} already has this email (emails are unique per merchant, ignoring case). " +
+            "Update that customer instead, or use another email."), instance, traceId);
+
+    private static ApiResponse PreconditionFailed(string id, string? traceId) =>
+        ApiResponse.Problem(new ProblemDetails(ApiProblems.TypeBase + "precondition-failed", "The customer has changed", 412,
+            "If-Match does not name the current version. GET the customer for its current ETag, then retry."), $"{CollectionPath}/{id}", traceId);
+}

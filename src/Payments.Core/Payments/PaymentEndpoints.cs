@@ -1,0 +1,117 @@
+using Payments.Core.Api;
+using Payments.Core.Idempotency;
+using Payments.Core.Problems;
+
+namespace Payments.Core.Payments;
+
+/// <summary>What each payments route answers, decided here so the function classes stay adapters.</summary>
+public sealed class PaymentEndpoints(PaymentService payments, PaymentListing listing)
+{
+    public const string CollectionPath = "/api/v1/payments";
+
+    /// <summary>
+    /// Accepts a payment under a claimed idempotency key. The payment and the recorded response are written in one
+    /// entity group transaction, so a replay can never find one without the other.
+    /// </summary>
+    public async Task<ApiResponse> CreateAsync(
+        string merchantId, IdempotencyLease lease, CreatePaymentRequest request, string? traceId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var id = PaymentId.Derive(lease.PartitionKey, lease.RowKey);
+        ApiResponse? accepted = null;
+        var outcome = await payments.AcceptAsync(merchantId, id, request, payment =>
+        {
+            var json = PaymentResource.From(payment).ToJson();
+            accepted = ApiResponse.Resource(202, json, StrongETag.For(json), $"{CollectionPath}/{payment.Id.Value}");
+            return [lease.CreateCompletionAction(accepted.ToStoredResponse())];
+        }, cancellationToken);
+
+        switch (outcome)
+        {
+            case AcceptOutcome.Accepted:
+                lease.MarkCompletedByHandler();
+                return accepted!;
+            case AcceptOutcome.UnknownCustomer unknown:
+                return ApiResponse.Problem(new ProblemDetails(ApiProblems.TypeBase + "unknown-customer", "Unknown customer", 422,
+                    $"customerId '{unknown.CustomerId}' is not one of your customers. Create the customer first, or leave customerId out."),
+                    CollectionPath, traceId) with { Retention = ResponseRetention.Final };
+            default:
+                throw new InvalidOperationException("Unknown accept outcome.");
+        }
+    }
+
+    public async Task<ApiResponse> GetAsync(string merchantId, string id, string? ifNoneMatch, string? traceId, CancellationToken cancellationToken)
+    {
+        var payment = await payments.FindAsync(merchantId, id, cancellationToken);
+        if (payment is null)
+        {
+            return ApiResponse.Problem(ApiProblems.NotFound("payment"), $"{CollectionPath}/{id}", traceId);
+        }
+
+        var json = PaymentResource.From(payment).ToJson();
+        var etag = StrongETag.For(json);
+        return StrongETag.Matches(ifNoneMatch, etag) ? ApiResponse.NotModified(etag) : ApiResponse.Resource(200, json, etag);
+    }
+
+    public async Task<ApiResponse> ListAsync(
+        string merchantId, string? status, string? limit, string? cursor, string? traceId, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        PaymentStatus? wanted = null;
+        if (status is not null)
+        {
+            if (Enum.TryParse<PaymentStatus>(status, ignoreCase: false, out var parsed) || TryParseLower(status, out parsed))
+            {
+                wanted = parsed;
+            }
+            else
+            {
+                errors["status"] = ["status is one of pending, processing, succeeded, failed."];
+            }
+        }
+
+        var pageSize = 20;
+        if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out pageSize)
+            || pageSize is < 1 or > PaymentListing.MaxLimit))
+        {
+            errors["limit"] = [$"limit is a whole number from 1 to {PaymentListing.MaxLimit}."];
+        }
+
+        PaymentCursor? after = null;
+        if (cursor is not null)
+        {
+            if (PaymentCursor.TryDecode(cursor, out var decoded))
+            {
+                after = decoded;
+            }
+            else
+            {
+                errors["cursor"] = ["cursor is not one this API handed out; use the nextCursor of the previous page, or leave it out."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiResponse.Problem(ApiProblems.Validation(errors), CollectionPath, traceId);
+        }
+
+        var page = await listing.ListAsync(merchantId, wanted, pageSize, after, cancellationToken);
+        var json = PaymentPageResource.From(page).ToJson();
+        return ApiResponse.Resource(200, json, StrongETag.For(json));
+    }
+
+    private static bool TryParseLower(string text, out PaymentStatus status)
+    {
+        status = default;
+        foreach (var candidate in Enum.GetValues<PaymentStatus>())
+        {
+            if (string.Equals(candidate.ToString().ToLowerInvariant(), text, StringComparison.Ordinal))
+            {
+                status = candidate;
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
