@@ -169,7 +169,6 @@ var paymentsStorageSettings = {
   '${paymentsConnectionName}__queueServiceUri': storage.outputs.queueServiceUri
   '${paymentsConnectionName}__credential': 'managedidentity'
   '${paymentsConnectionName}__clientId': identity.properties.clientId
-  Storage__ConnectionName: paymentsConnectionName
   Storage__IdempotencyTable: idempotencyTableName
   Storage__PaymentsTable: paymentsTableName
   Storage__CustomersTable: customersTableName

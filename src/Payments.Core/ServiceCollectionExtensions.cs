@@ -28,7 +28,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
-            var connection = ResolveConnection(configuration, options.ConnectionName);
+            var connection = ResolveConnection(configuration, StorageOptions.ConnectionName);
             return new StorageClientFactory(connection, provider.GetServices<HttpPipelinePolicy>());
         });
         services.AddSingleton<StorageHealthCheck>();
@@ -51,7 +51,7 @@ public static class ServiceCollectionExtensions
         {
             try
             {
-                _ = ResolveConnection(configuration, options.ConnectionName);
+                _ = ResolveConnection(configuration, StorageOptions.ConnectionName);
                 return ValidateOptionsResult.Success;
             }
             catch (StorageConfigurationException ex)

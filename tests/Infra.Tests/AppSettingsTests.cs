@@ -69,7 +69,7 @@ public sealed class AppSettingsTests(InfraFixture fixture)
     {
         var settings = fixture.Snapshot.AppSettings;
         var (tables, queues) = InfraRules.AppStorageNames();
-        Assert.Equal("PaymentsStorage", settings.GetValueOrDefault("Storage__ConnectionName"));
+        Assert.Contains(Payments.Core.Storage.StorageOptions.ConnectionName + "__tableServiceUri", settings.Keys);
         Assert.Contains(settings.GetValueOrDefault("Storage__PaymentsQueue"), queues);
         foreach (var name in new[] { "Storage__IdempotencyTable", "Storage__PaymentsTable", "Storage__CustomersTable", "Storage__LedgerTable" })
         {

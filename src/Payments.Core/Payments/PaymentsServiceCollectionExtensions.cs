@@ -24,7 +24,8 @@ public static class PaymentsServiceCollectionExtensions
 
         services.AddSingleton(provider => new PaymentRepository(
             Clients(provider).GetTableClient(Names(provider).PaymentsTable), provider.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(provider => new PaymentMessageSender(Clients(provider).GetQueueClient(Names(provider).PaymentsQueue)));
+        services.AddSingleton(provider => new PaymentMessageSender(
+            Clients(provider).GetQueueClient(Names(provider).PaymentsQueue), Clients(provider).GetQueueClient(Names(provider).PaymentsPoisonQueue)));
         services.AddSingleton(provider => new CustomerService(
             Clients(provider).GetTableClient(Names(provider).CustomersTable), provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<CustomerService>>()));

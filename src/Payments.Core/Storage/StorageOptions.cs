@@ -3,16 +3,18 @@ using System.ComponentModel.DataAnnotations;
 namespace Payments.Core.Storage;
 
 /// <summary>
-/// Where the app keeps its state. The connection itself is read from the configuration entry named by
+/// Where the app keeps its state. The connection itself is read from the configuration entry
 /// <see cref="ConnectionName"/>, the same way the Functions host reads a binding's <c>connection</c>.
 /// </summary>
 public sealed class StorageOptions
 {
     public const string SectionName = "Storage";
 
-    /// <summary>Name of the connection setting: a connection string, or a section with service URIs for managed identity.</summary>
-    [Required]
-    public string ConnectionName { get; set; } = "PaymentsStorage";
+    /// <summary>
+    /// Name of the connection setting: a connection string, or a section with service URIs for managed identity.
+    /// A constant, because the queue triggers name it at compile time and both must agree.
+    /// </summary>
+    public const string ConnectionName = "PaymentsStorage";
 
     [Required, RegularExpression(TableNamePattern, ErrorMessage = TableNameRule)]
     public string IdempotencyTable { get; set; } = "idempotency";

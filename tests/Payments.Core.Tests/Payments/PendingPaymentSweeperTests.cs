@@ -21,7 +21,7 @@ public sealed class PendingPaymentSweeperTests(AzuriteFixture azurite) : IAsyncL
         _queue = azurite.CreateClients().GetQueueClient(AzuriteFixture.UniqueName("sweep"));
         await _queue.CreateIfNotExistsAsync();
         _payments = new PaymentRepository(_table, TimeProvider.System);
-        _sweeper = new PendingPaymentSweeper(_payments, new PaymentMessageSender(_queue), TimeProvider.System, NullLogger<PendingPaymentSweeper>.Instance);
+        _sweeper = new PendingPaymentSweeper(_payments, new PaymentMessageSender(_queue, _queue), TimeProvider.System, NullLogger<PendingPaymentSweeper>.Instance);
     }
 
     public Task DisposeAsync() => _queue.DeleteIfExistsAsync();

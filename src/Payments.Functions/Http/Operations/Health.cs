@@ -4,13 +4,13 @@ using Microsoft.Azure.Functions.Worker.Http;
 using Payments.Core.Problems;
 using Payments.Core.Storage;
 
-namespace Payments.Functions.Http;
+namespace Payments.Functions.Http.Operations;
 
 public sealed class Health(StorageHealthCheck healthCheck)
 {
     [Function(nameof(Health))]
     public async Task<HttpResponseData> Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequestData request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = "health")] HttpRequestData request,
         CancellationToken cancellationToken)
     {
         var health = await healthCheck.CheckAsync(cancellationToken);

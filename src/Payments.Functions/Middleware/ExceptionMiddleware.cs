@@ -1,0 +1,68 @@
+using System.Net.Sockets;
+using Azure;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
+using Microsoft.Extensions.Logging;
+using Payments.Core.Api;
+using Payments.Core.Problems;
+using Payments.Functions.Http;
+
+namespace Payments.Functions.Middleware;
+
+/// <summary>
+/// The outermost middleware for HTTP triggers: anything unexpected becomes a problem+json answer without internals.
+/// Storage that cannot be reached is a 503 with Retry-After (retry with the same Idempotency-Key); anything else a 500.
+/// </summary>
+public sealed partial class ExceptionMiddleware(ILogger<ExceptionMiddleware> logger) : IFunctionsWorkerMiddleware
+{
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        try
+        {
+            await next(context);
+        }
+        catch (Exception exception) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            var request = await context.GetHttpRequestDataAsync();
+            if (request is null)
+            {
+                throw;
+            }
+
+            var unavailable = IsStorageUnavailable(exception);
+            if (unavailable)
+            {
+                LogStorageUnavailable(exception, context.FunctionDefinition.Name, context.InvocationId);
+            }
+            else
+            {
+                LogUnexpected(exception, context.FunctionDefinition.Name, context.InvocationId);
+            }
+
+            var problem = unavailable
+                ? new ProblemDetails(ApiProblems.TypeBase + "storage-unavailable", "Storage is unavailable", 503,
+                    "The request could not be completed because storage did not answer. Retry later with the same Idempotency-Key: it will not run twice.",
+                    RetryAfterSeconds: 2)
+                : new ProblemDetails(ApiProblems.TypeBase + "internal-error", "Internal error", 500,
+                    $"The request failed unexpectedly. Retry with the same Idempotency-Key; if it keeps failing, report invocation {context.InvocationId}.");
+            var answer = ApiResponse.Problem(problem, request.Url.AbsolutePath, context.TraceId());
+            (await HttpResponses.CreateAsync(request, answer.StatusCode, answer.Headers, answer.Body, CancellationToken.None)).SetAsInvocationResult(context);
+        }
+    }
+
+    public static bool IsStorageUnavailable(Exception exception) => exception switch
+    {
+        RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500,
+        AggregateException aggregate => aggregate.InnerExceptions.All(IsStorageUnavailable),
+        HttpRequestException or SocketException or TimeoutException or IOException => true,
+        _ => exception.InnerException is { } inner && IsStorageUnavailable(inner),
+    };
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Error, Message = "Function {FunctionName} failed unexpectedly (invocation {InvocationId})")]
+    private partial void LogUnexpected(Exception exception, string functionName, string invocationId);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Function {FunctionName} could not reach storage (invocation {InvocationId})")]
+    private partial void LogStorageUnavailable(Exception exception, string functionName, string invocationId);
+}

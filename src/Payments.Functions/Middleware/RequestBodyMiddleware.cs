@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
+using Payments.Core.Api;
+using Payments.Functions.Http;
+
+namespace Payments.Functions.Middleware;
+
+/// <summary>
+/// Reads and validates the JSON body of functions marked <see cref="RequestBodyAttribute"/> before anything else
+/// happens: a bad body is answered here (400/413/415 problem+json), so it never claims an Idempotency-Key and leaves
+/// nothing in storage.
+/// </summary>
+public sealed class RequestBodyMiddleware : IFunctionsWorkerMiddleware
+{
+    private static readonly ConcurrentDictionary<Type, Func<byte[], string?, RequestBodyReading>> Readers = new();
+    private static readonly MethodInfo ReadGeneric = typeof(RequestBodyMiddleware).GetMethod(nameof(Read), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        if (FunctionAttributes.Get<RequestBodyAttribute>(context.FunctionDefinition) is not { } declared)
+        {
+            await next(context);
+            return;
+        }
+
+        var request = await context.GetHttpRequestDataAsync()
+            ?? throw new InvalidOperationException($"Function '{context.FunctionDefinition.Name}' declares a request body but has no HTTP request.");
+        var envelope = JsonBody.CheckEnvelope(request.Header("Content-Type"), request.Body.CanSeek ? request.Body.Length : 0);
+        byte[] raw = [];
+        if (envelope is null)
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, context.CancellationToken);
+            raw = buffer.ToArray();
+        }
+
+        var reading = envelope is null
+            ? Readers.GetOrAdd(declared.BodyType, CreateReader)(raw, request.Header("Content-Type"))
+            : new RequestBodyReading(null, envelope);
+        if (reading.Problem is { } problem)
+        {
+            var answer = ApiResponse.Problem(problem, request.Url.AbsolutePath, context.TraceId());
+            (await answer.ToHttpResponseAsync(request)).SetAsInvocationResult(context);
+            return;
+        }
+
+        context.SetRequestBody(reading.Body!, raw);
+        await next(context);
+    }
+
+    private static Func<byte[], string?, RequestBodyReading> CreateReader(Type bodyType) =>
+        ReadGeneric.MakeGenericMethod(bodyType).CreateDelegate<Func<byte[], string?, RequestBodyReading>>();
+
+    private static RequestBodyReading Read<T>(byte[] body, string? contentType)
+        where T : class, IRequestBody<T> =>
+        RequestBody.ReadValid<T>(body, contentType) switch
+        {
+            BodyReadResult<T>.Read read => new RequestBodyReading(read.Value, null),
+            BodyReadResult<T>.Refused refused => new RequestBodyReading(null, refused.Problem),
+            _ => throw new InvalidOperationException("Unknown body read result."),
+        };
+
+    private sealed record RequestBodyReading(object? Body, Core.Problems.ProblemDetails? Problem);
+}
