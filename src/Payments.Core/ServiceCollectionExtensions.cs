@@ -2,6 +2,7 @@ using Azure.Core.Pipeline;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Payments.Core.Auth;
 using Payments.Core.Storage;
 
 namespace Payments.Core;
@@ -30,6 +31,7 @@ public static class ServiceCollectionExtensions
             return new StorageClientFactory(connection, provider.GetServices<HttpPipelinePolicy>());
         });
         services.AddSingleton<StorageHealthCheck>();
+        services.AddJwtAuthentication(configuration);
         return services;
     }
 
