@@ -41,23 +41,28 @@ public sealed class TokenVerifier
                 "The request has no Authorization header. Send 'Authorization: Bearer <access token>'."));
         }
 
-        var header = authorizationHeader.AsSpan().Trim();
-        var space = header.IndexOf(' ');
+        // Sliced, not copied: the token is parsed straight out of the header value.
+        var header = authorizationHeader.AsMemory().Trim();
+        var space = header.Span.IndexOf(' ');
         var scheme = space < 0 ? header : header[..space];
-        if (!scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+        if (!scheme.Span.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
         {
             return Task.FromResult<TokenVerification>(new TokenVerification.Rejected(TokenRejectionReason.WrongScheme,
                 "The Authorization header does not use the Bearer scheme. Send 'Authorization: Bearer <access token>'."));
         }
 
-        var token = space < 0 ? string.Empty : header[(space + 1)..].Trim().ToString();
-        return VerifyTokenAsync(token, cancellationToken);
+        return VerifyCoreAsync(space < 0 ? ReadOnlyMemory<char>.Empty : header[(space + 1)..].Trim(), cancellationToken);
     }
 
     /// <summary>Verifies a compact JWS token.</summary>
-    public async Task<TokenVerification> VerifyTokenAsync(string token, CancellationToken cancellationToken)
+    public Task<TokenVerification> VerifyTokenAsync(string token, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(token);
+        return VerifyCoreAsync(token.AsMemory(), cancellationToken);
+    }
+
+    private async Task<TokenVerification> VerifyCoreAsync(ReadOnlyMemory<char> token, CancellationToken cancellationToken)
+    {
         if (token.Length == 0)
         {
             return Reject(TokenRejectionReason.Malformed, "The Bearer scheme is followed by no token.");
@@ -73,7 +78,7 @@ public sealed class TokenVerifier
         {
             jwt = handler.ReadJsonWebToken(token);
         }
-        catch (Exception ex) when (ex is ArgumentException or SecurityTokenMalformedException or JsonException)
+        catch (Exception ex) when (ex is ArgumentException or SecurityTokenMalformedException or JsonException or FormatException)
         {
             return Reject(TokenRejectionReason.Malformed, "The token is not a well-formed JWT (three base64url parts: header.payload.signature).");
         }
@@ -157,14 +162,18 @@ public sealed class TokenVerifier
 
     internal static IReadOnlyList<string> ReadScopes(JsonWebToken jwt)
     {
-        // Read as an array: a JSON string comes back as one element, an array as its elements; each may hold several
-        // space-separated scopes.
-        var values = jwt.TryGetPayloadValue<string[]>("scope", out var scope) && scope is { Length: > 0 } ? scope
-            : jwt.TryGetPayloadValue<string[]>("scp", out var scp) && scp is { Length: > 0 } ? scp
-            : [];
-        return values.Length == 1
-            ? values[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            : [.. values.SelectMany(v => v.Split(' ', StringSplitOptions.RemoveEmptyEntries))];
+        // Read the stored claim as it is: asking the token for another type makes it convert through JSON.
+        var claim = jwt.TryGetPayloadValue<object>("scope", out var scope) && scope is not null ? scope
+            : jwt.TryGetPayloadValue<object>("scp", out var scp) ? scp
+            : null;
+        return claim switch
+        {
+            string text => text.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            IEnumerable<object> values => [.. values.SelectMany(v => (v?.ToString() ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries))],
+            JsonElement { ValueKind: JsonValueKind.Array } array =>
+                [.. array.EnumerateArray().SelectMany(v => (v.GetString() ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries))],
+            _ => [],
+        };
     }
 
     private TokenValidationParameters ParametersFor(SigningKeySet keySet, bool hasKeyId)
