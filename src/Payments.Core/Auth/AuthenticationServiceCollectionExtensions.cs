@@ -53,12 +53,12 @@ public static class AuthenticationServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(httpClient);
         if (!string.IsNullOrWhiteSpace(options.Authority))
         {
-            return new OpenIdConnectKeySource(new Uri(options.Authority), httpClient());
+            return new OpenIdConnectKeySource(new Uri(options.Authority), httpClient);
         }
 
         if (!string.IsNullOrWhiteSpace(options.JwksUri))
         {
-            return new JwksUriKeySource(new Uri(options.JwksUri), httpClient());
+            return new JwksUriKeySource(new Uri(options.JwksUri), httpClient);
         }
 
         if (!string.IsNullOrWhiteSpace(options.SigningKeysPath))

@@ -19,9 +19,15 @@ public interface ISigningKeySource
 public sealed class OpenIdConnectKeySource : ISigningKeySource
 {
     private readonly string metadataAddress;
-    private readonly HttpDocumentRetriever retriever;
+    private readonly bool requireHttps;
+    private readonly Func<HttpClient> httpClient;
 
-    public OpenIdConnectKeySource(Uri authority, HttpClient httpClient)
+    /// <param name="authority">The issuer's base URL, or the full discovery document URL.</param>
+    /// <param name="httpClient">
+    /// Gives the client for one fetch: a client from IHttpClientFactory is meant to be short-lived, so that its
+    /// handler (and the DNS answers it holds) gets renewed.
+    /// </param>
+    public OpenIdConnectKeySource(Uri authority, Func<HttpClient> httpClient)
     {
         ArgumentNullException.ThrowIfNull(authority);
         var address = authority.AbsoluteUri;
@@ -29,20 +35,22 @@ public sealed class OpenIdConnectKeySource : ISigningKeySource
             ? address
             : address.TrimEnd('/') + "/.well-known/openid-configuration";
         // Plain http only reaches this point for loopback addresses (JwtOptionsValidator refuses it elsewhere).
-        retriever = new HttpDocumentRetriever(httpClient) { RequireHttps = !authority.IsLoopback };
+        requireHttps = !authority.IsLoopback;
+        this.httpClient = httpClient;
     }
 
     public string Description => "OpenID Connect discovery " + metadataAddress;
 
     public async Task<IEnumerable<SecurityKey>> FetchAsync(CancellationToken cancellationToken)
     {
+        var retriever = new HttpDocumentRetriever(httpClient()) { RequireHttps = requireHttps };
         var configuration = await OpenIdConnectConfigurationRetriever.GetAsync(metadataAddress, retriever, cancellationToken);
         return configuration.JsonWebKeySet?.Keys ?? (IEnumerable<SecurityKey>)configuration.SigningKeys;
     }
 }
 
-/// <summary>Keys from a JWKS URL.</summary>
-public sealed class JwksUriKeySource(Uri jwksUri, HttpClient httpClient) : ISigningKeySource
+/// <summary>Keys from a JWKS URL. <paramref name="httpClient"/> gives the client for one fetch (see <see cref="OpenIdConnectKeySource"/>).</summary>
+public sealed class JwksUriKeySource(Uri jwksUri, Func<HttpClient> httpClient) : ISigningKeySource
 {
     public string Description => "JWKS " + jwksUri.AbsoluteUri;
 
@@ -50,7 +58,7 @@ public sealed class JwksUriKeySource(Uri jwksUri, HttpClient httpClient) : ISign
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, jwksUri);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        using var response = await httpClient.SendAsync(request, cancellationToken);
+        using var response = await httpClient().SendAsync(request, cancellationToken);
         response.EnsureSuccessStatusCode();
         var json = await response.Content.ReadAsStringAsync(cancellationToken);
         return new JsonWebKeySet(json).Keys;

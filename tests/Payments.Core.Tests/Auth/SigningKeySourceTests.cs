@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Payments.Core.Auth;
 
 namespace Payments.Core.Tests.Auth;
@@ -19,7 +21,7 @@ public sealed class SigningKeySourceTests : IDisposable
     public async Task JwksUri_WhenANewKeyIsPublishedAfterStart_ShouldAcceptItWithoutRestart()
     {
         await using var server = new LoopbackKeyServer(TestIssuer.Jwks(issuer.Rsa));
-        var verifier = VerifierFactory.Verifier(new JwksUriKeySource(server.JwksUri, http), time);
+        var verifier = VerifierFactory.Verifier(new JwksUriKeySource(server.JwksUri, () => http), time);
         Assert.IsType<TokenVerification.Verified>(await verifier.VerifyTokenAsync(issuer.Token(), CancellationToken.None));
 
         var rotated = issuer.NewRsaKey("rsa-2");
@@ -36,7 +38,7 @@ public sealed class SigningKeySourceTests : IDisposable
     {
         var next = issuer.NewRsaKey("rsa-2");
         await using var server = new LoopbackKeyServer(TestIssuer.Jwks(issuer.Rsa, next));
-        var verifier = VerifierFactory.Verifier(new JwksUriKeySource(server.JwksUri, http), time);
+        var verifier = VerifierFactory.Verifier(new JwksUriKeySource(server.JwksUri, () => http), time);
         var oldKeyToken = issuer.Token(issuer.Rsa);
         Assert.IsType<TokenVerification.Verified>(await verifier.VerifyTokenAsync(oldKeyToken, CancellationToken.None));
 
@@ -52,7 +54,7 @@ public sealed class SigningKeySourceTests : IDisposable
     public async Task JwksUri_WhenFloodedWith100RandomKids_ShouldHitTheIssuerAtMostOnce()
     {
         await using var server = new LoopbackKeyServer(TestIssuer.Jwks(issuer.Rsa));
-        var verifier = VerifierFactory.Verifier(new JwksUriKeySource(server.JwksUri, http), time);
+        var verifier = VerifierFactory.Verifier(new JwksUriKeySource(server.JwksUri, () => http), time);
         await verifier.VerifyTokenAsync(issuer.Token(), CancellationToken.None);
         var before = server.JwksRequests;
         time.Advance(TimeSpan.FromMinutes(5));
@@ -68,7 +70,7 @@ public sealed class SigningKeySourceTests : IDisposable
     public async Task Authority_WhenDiscoveryDocumentPointsAtJwks_ShouldVerifyWithItsKeys()
     {
         await using var server = new LoopbackKeyServer(TestIssuer.Jwks(issuer.Rsa));
-        var verifier = VerifierFactory.Verifier(new OpenIdConnectKeySource(server.BaseUri, http), time);
+        var verifier = VerifierFactory.Verifier(new OpenIdConnectKeySource(server.BaseUri, () => http), time);
 
         var outcome = await verifier.VerifyTokenAsync(issuer.Token(), CancellationToken.None);
 
@@ -86,7 +88,7 @@ public sealed class SigningKeySourceTests : IDisposable
             deadUri = server.JwksUri;
         }
 
-        var verifier = VerifierFactory.Verifier(new JwksUriKeySource(deadUri, http), time);
+        var verifier = VerifierFactory.Verifier(new JwksUriKeySource(deadUri, () => http), time);
 
         var outcome = await verifier.VerifyTokenAsync(issuer.Token(), CancellationToken.None);
 
@@ -113,6 +115,27 @@ public sealed class SigningKeySourceTests : IDisposable
         {
             File.Delete(path);
         }
+    }
+
+    [Theory]
+    [InlineData("Jwt:JwksUri")]
+    [InlineData("Jwt:Authority")]
+    public async Task AddJwtAuthentication_WhenKeysComeFromALoopbackIssuer_ShouldVerifyThroughTheHttpClientFactory(string setting)
+    {
+        await using var server = new LoopbackKeyServer(TestIssuer.Jwks(issuer.Rsa));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Jwt:Issuer"] = TestIssuer.Issuer,
+            ["Jwt:Audience"] = TestIssuer.Audience,
+            [setting] = setting == "Jwt:JwksUri" ? server.JwksUri.AbsoluteUri : server.BaseUri.AbsoluteUri,
+        }).Build();
+        await using var provider = new ServiceCollection().AddLogging().AddJwtAuthentication(configuration).BuildServiceProvider();
+
+        var outcome = await provider.GetRequiredService<TokenVerifier>().VerifyAuthorizationAsync("Bearer " + issuer.Token(), CancellationToken.None);
+
+        Assert.IsType<TokenVerification.Verified>(outcome);
+        Assert.Equal(1, server.JwksRequests);
+        Assert.Equal(setting == "Jwt:Authority" ? 1 : 0, server.DiscoveryRequests);
     }
 
     [Fact]
