@@ -215,6 +215,31 @@ public sealed class TokenVerifierTests : IDisposable
     }
 
     [Fact]
+    public async Task VerifyAuthorizationAsync_WhenAForgedTokenIsAlsoExpired_ShouldReportTheSignatureAndNoSubject()
+    {
+        // The subject in a rejection is logged as the caller's: it must only come from a token whose signature held.
+        var impostor = issuer.NewRsaKey(issuer.Rsa.KeyId);
+        var token = issuer.Token(impostor, subject: "victim", notBefore: DateTime.UtcNow.AddHours(-2), expires: DateTime.UtcNow.AddHours(-1));
+
+        var outcome = await VerifyBearer(token);
+
+        var rejected = AssertRejected(outcome, TokenRejectionReason.BadSignature, token);
+        Assert.Null(rejected.Subject);
+    }
+
+    [Fact]
+    public async Task VerifyAuthorizationAsync_WhenAForgedTokenHasTheWrongAudience_ShouldReportTheSignatureAndNoSubject()
+    {
+        var impostor = issuer.NewRsaKey(issuer.Rsa.KeyId);
+        var token = issuer.Token(impostor, subject: "victim", audience: "api://other");
+
+        var outcome = await VerifyBearer(token);
+
+        var rejected = AssertRejected(outcome, TokenRejectionReason.BadSignature, token);
+        Assert.Null(rejected.Subject);
+    }
+
+    [Fact]
     public async Task VerifyAuthorizationAsync_WhenPayloadIsTamperedAfterSigning_ShouldRejectAsBadSignature()
     {
         var token = TestIssuer.Tamper(issuer.Token(subject: "merchant-1"), newSubject: "merchant-2");
