@@ -18,7 +18,7 @@ public sealed class SigningKeySourceTests : IDisposable
     }
 
     [Fact]
-    public async Task JwksUri_WhenANewKeyIsPublishedAfterStart_ShouldAcceptItWithoutRestart()
+    public async Task VerifyTokenAsync_WhenTheJwksUriPublishesANewKeyAfterStart_ShouldAcceptItWithoutRestart()
     {
         await using var server = new LoopbackKeyServer(TestIssuer.Jwks(issuer.Rsa));
         var verifier = VerifierFactory.Verifier(new JwksUriKeySource(server.JwksUri, () => http), time);
@@ -34,7 +34,7 @@ public sealed class SigningKeySourceTests : IDisposable
     }
 
     [Fact]
-    public async Task JwksUri_WhenAKeyIsRemoved_ShouldStopAcceptingItAfterTheRefresh()
+    public async Task VerifyTokenAsync_WhenAKeyIsRemovedFromTheJwksUri_ShouldStopAcceptingItAfterTheRefresh()
     {
         var next = issuer.NewRsaKey("rsa-2");
         await using var server = new LoopbackKeyServer(TestIssuer.Jwks(issuer.Rsa, next));
@@ -51,7 +51,7 @@ public sealed class SigningKeySourceTests : IDisposable
     }
 
     [Fact]
-    public async Task JwksUri_WhenFloodedWith100RandomKids_ShouldHitTheIssuerAtMostOnce()
+    public async Task VerifyTokenAsync_WhenFloodedWith100RandomKids_ShouldHitTheJwksUriAtMostOnce()
     {
         await using var server = new LoopbackKeyServer(TestIssuer.Jwks(issuer.Rsa));
         var verifier = VerifierFactory.Verifier(new JwksUriKeySource(server.JwksUri, () => http), time);
@@ -67,7 +67,7 @@ public sealed class SigningKeySourceTests : IDisposable
     }
 
     [Fact]
-    public async Task Authority_WhenDiscoveryDocumentPointsAtJwks_ShouldVerifyWithItsKeys()
+    public async Task VerifyTokenAsync_WhenTheAuthorityDiscoveryDocumentPointsAtJwks_ShouldVerifyWithItsKeys()
     {
         await using var server = new LoopbackKeyServer(TestIssuer.Jwks(issuer.Rsa));
         var verifier = VerifierFactory.Verifier(new OpenIdConnectKeySource(server.BaseUri, () => http), time);
@@ -80,7 +80,7 @@ public sealed class SigningKeySourceTests : IDisposable
     }
 
     [Fact]
-    public async Task JwksUri_WhenTheIssuerIsUnreachable_ShouldReportKeysUnavailable()
+    public async Task VerifyTokenAsync_WhenTheJwksUriIsUnreachable_ShouldReportKeysUnavailable()
     {
         Uri deadUri;
         await using (var server = new LoopbackKeyServer("{}"))
@@ -96,7 +96,7 @@ public sealed class SigningKeySourceTests : IDisposable
     }
 
     [Fact]
-    public async Task JwksFile_WhenTheFileIsRewritten_ShouldPickUpTheNewKeyOnRefresh()
+    public async Task VerifyTokenAsync_WhenTheJwksFileIsRewritten_ShouldPickUpTheNewKeyOnRefresh()
     {
         var path = Path.Combine(Path.GetTempPath(), "jwks-" + Guid.NewGuid().ToString("N") + ".json");
         try
