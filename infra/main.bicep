@@ -43,6 +43,15 @@ param jwtJwksUri string = ''
 @maxValue(600)
 param jwtClockSkewSeconds int = 30
 
+@description('Jwt:AllowedAlgorithms - asymmetric algorithms accepted, separated by spaces (HMAC and none are always refused).')
+param jwtAllowedAlgorithms string = 'RS256 PS256 ES256'
+
+@description('Jwt:KeyRefreshInterval - how often the issuer\'s signing keys are fetched again (hh:mm:ss).')
+param jwtKeyRefreshInterval string = '01:00:00'
+
+@description('Jwt:UnknownKeyRefreshInterval - at most one extra key fetch per interval when a token names an unknown key (hh:mm:ss).')
+param jwtUnknownKeyRefreshInterval string = '00:00:30'
+
 @description('Idempotency:LockSeconds - how long an in-progress attempt holds its key before a retry may take it over.')
 @minValue(1)
 param idempotencyLockSeconds int = 30
@@ -192,6 +201,9 @@ var jwtSettings = union(
     Jwt__Issuer: jwtIssuer
     Jwt__Audience: jwtAudience
     Jwt__ClockSkewSeconds: string(jwtClockSkewSeconds)
+    Jwt__AllowedAlgorithms: jwtAllowedAlgorithms
+    Jwt__KeyRefreshInterval: jwtKeyRefreshInterval
+    Jwt__UnknownKeyRefreshInterval: jwtUnknownKeyRefreshInterval
   },
   empty(jwtAuthority) ? {} : { Jwt__Authority: jwtAuthority },
   empty(jwtJwksUri) ? {} : { Jwt__JwksUri: jwtJwksUri }

@@ -2,6 +2,7 @@ using Azure.Core.Pipeline;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Payments.Core.Auth;
 using Payments.Core.Idempotency;
 using Payments.Core.Payments;
 using Payments.Core.Storage;
@@ -34,6 +35,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<StorageHealthCheck>();
         services.AddIdempotency(configuration);
         services.AddPayments(configuration);
+        services.AddJwtAuthentication(configuration);
         return services;
     }
 

@@ -3,12 +3,14 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Payments.Core.Problems;
 using Payments.Core.Storage;
+using Payments.Functions.Middleware;
 
 namespace Payments.Functions.Http.Operations;
 
 public sealed class Health(StorageHealthCheck healthCheck)
 {
     [Function(nameof(Health))]
+    [AllowAnonymous]
     public async Task<HttpResponseData> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = "health")] HttpRequestData request,
         CancellationToken cancellationToken)

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Reflection;
+using System.Text;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Http;
+using Microsoft.Azure.Functions.Worker.Middleware;
+using Microsoft.Extensions.Logging;
+using Payments.Core.Auth;
+using Payments.Core.Problems;
+using Payments.Functions.Http;
+
+namespace Payments.Functions.Middleware;
+
+/// <summary>
+/// Authenticates every HTTP function except those marked <see cref="AllowAnonymousAttribute"/>: verifies the bearer
+/// token, checks the scope the HTTP method needs, and hands the caller to the function through the context. On
+/// failure it answers itself (RFC 6750 challenge + RFC 9457 problem) and the function never runs.
+/// </summary>
+public sealed partial class AuthenticationMiddleware(TokenVerifier verifier, ILogger<AuthenticationMiddleware> logger) : IFunctionsWorkerMiddleware
+{
+    public const string HttpTriggerBindingType = "httpTrigger";
+
+    private const string ProblemBase = "https://payments.example/problems/";
+
+    private readonly ConcurrentDictionary<string, bool> anonymousByFunctionId = new(StringComparer.Ordinal);
+
+    /// <summary>How a refusal becomes the invocation's HTTP response; replaceable by tests (the worker's binding feature is internal).</summary>
+    internal Action<FunctionContext, HttpResponseData> SetResponse { get; init; } = SetInvocationResponse;
+
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+
+        var definition = context.FunctionDefinition;
+        if (!IsHttpTriggered(definition) || anonymousByFunctionId.GetOrAdd(definition.Id, _ => IsMarkedAnonymous(definition.EntryPoint)))
+        {
+            await next(context);
+            return;
+        }
+
+        var request = await context.GetHttpRequestDataAsync()
+            ?? throw new InvalidOperationException($"Function '{definition.Name}' has an HTTP trigger but no HTTP request could be bound.");
+        var cancellationToken = context.CancellationToken;
+        var outcome = await verifier.VerifyAuthorizationAsync(AuthorizationHeader(request), cancellationToken);
+
+        HttpResponseData response;
+        switch (outcome)
+        {
+            case TokenVerification.Verified { Caller: var caller }:
+                var missingScope = ScopePolicy.MissingScope(caller, request.Method);
+                if (missingScope is null)
+                {
+                    context.SetCaller(caller);
+                    LogAuthenticated(logger, caller.Subject, definition.Name);
+                    await next(context);
+                    return;
+                }
+
+                LogInsufficientScope(logger, caller.Subject, definition.Name, request.Method, missingScope);
+                response = await InsufficientScopeAsync(request, caller, missingScope, cancellationToken);
+                break;
+
+            case TokenVerification.Rejected rejected:
+                LogRejected(logger, definition.Name, rejected.Reason, rejected.Subject ?? "unknown");
+                response = await UnauthorizedAsync(request, rejected, cancellationToken);
+                break;
+
+            case TokenVerification.KeysUnavailable unavailable:
+                LogKeysUnavailable(logger, definition.Name);
+                response = await ProblemResponses.WriteAsync(request, new ProblemDetails(
+                    Type: ProblemBase + "authentication-unavailable",
+                    Title: "Authentication is temporarily unavailable",
+                    Status: (int)HttpStatusCode.ServiceUnavailable,
+                    Detail: unavailable.Description,
+                    RetryAfterSeconds: 5), cancellationToken);
+                break;
+
+            default:
+                throw new InvalidOperationException("Unexpected verification outcome " + outcome.GetType().Name);
+        }
+
+        SetResponse(context, response);
+    }
+
+    internal static bool IsHttpTriggered(FunctionDefinition definition) =>
+        definition.InputBindings.Values.Any(b => string.Equals(b.Type, HttpTriggerBindingType, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// Finds the function's method from its entry point ("Namespace.Type.Method") and reads the attribute. Anything
+    /// that cannot be resolved counts as not anonymous: the failure mode is asking for a token, never skipping it.
+    /// </summary>
+    internal static bool IsMarkedAnonymous(string entryPoint)
+    {
+        var split = entryPoint.LastIndexOf('.');
+        if (split <= 0)
+        {
+            return false;
+        }
+
+        var typeName = entryPoint[..split];
+        var methodName = entryPoint[(split + 1)..];
+        var type = typeof(AuthenticationMiddleware).Assembly.GetType(typeName)
+            ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(typeName)).FirstOrDefault(t => t is not null);
+        var methods = type?.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
+            .Where(m => m.Name == methodName)
+            .ToList();
+        return methods is { Count: > 0 } && methods.TrueForAll(m => m.IsDefined(typeof(AllowAnonymousAttribute), inherit: false));
+    }
+
+    private static string? AuthorizationHeader(HttpRequestData request) =>
+        request.Headers.TryGetValues("Authorization", out var values) ? values.FirstOrDefault() : null;
+
+    private static async Task<HttpResponseData> UnauthorizedAsync(HttpRequestData request, TokenVerification.Rejected rejected, CancellationToken cancellationToken)
+    {
+        var missing = rejected.IsMissingCredentials;
+        var response = await ProblemResponses.WriteAsync(request, new ProblemDetails(
+            Type: ProblemBase + (missing ? "authentication-required" : "invalid-token"),
+            Title: missing ? "Authentication required" : "The access token is not valid",
+            Status: (int)HttpStatusCode.Unauthorized,
+            Detail: rejected.Description), cancellationToken);
+        // RFC 6750 §3.1: a request without credentials gets the bare challenge, without an error code.
+        response.Headers.Add("WWW-Authenticate", missing
+            ? "Bearer"
+            : $"Bearer error=\"invalid_token\", error_description=\"{QuotedStringSafe(rejected.Description)}\"");
+        return response;
+    }
+
+    private static async Task<HttpResponseData> InsufficientScopeAsync(HttpRequestData request, CallerPrincipal caller, string missingScope, CancellationToken cancellationToken)
+    {
+        var granted = caller.Scopes.Count == 0 ? "none" : string.Join(' ', caller.Scopes);
+        var description = $"A {request.Method.ToUpperInvariant()} request needs the '{missingScope}' scope; the token grants: {granted}.";
+        var response = await ProblemResponses.WriteAsync(request, new ProblemDetails(
+            Type: ProblemBase + "insufficient-scope",
+            Title: "The access token lacks a required scope",
+            Status: (int)HttpStatusCode.Forbidden,
+            Detail: description + " Request a token with that scope."), cancellationToken);
+        response.Headers.Add("WWW-Authenticate",
+            $"Bearer error=\"insufficient_scope\", scope=\"{QuotedStringSafe(missingScope)}\", error_description=\"{QuotedStringSafe(description)}\"");
+        return response;
+    }
+
+    /// <summary>RFC 6750 allows only printable ASCII without '"' and '\' inside these quoted values.</summary>
+    internal static string QuotedStringSafe(string value)
+    {
+        var builder = new StringBuilder(value.Length);
+        foreach (var c in value)
+        {
+            builder.Append(c is >= ' ' and <= '~' and not '"' and not '\\' ? c : c == '"' ? '\'' : '?');
+        }
+
+        return builder.ToString();
+    }
+
+    private static void SetInvocationResponse(FunctionContext context, HttpResponseData response)
+    {
+        var httpOutput = context.FunctionDefinition.OutputBindings.FirstOrDefault(b => string.Equals(b.Value.Type, "http", StringComparison.OrdinalIgnoreCase));
+        if (httpOutput.Key is not (null or "$return"))
+        {
+            // The function never runs, so there is no return object whose property could carry the response.
+            throw new InvalidOperationException(
+                $"Function '{context.FunctionDefinition.Name}' returns its HTTP response in '{httpOutput.Key}'; authenticated functions must return HttpResponseData.");
+        }
+
+        context.GetInvocationResult().Value = response;
+    }
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "Rejected a call to {FunctionName}: {Reason} (subject {Subject})")]
+    private static partial void LogRejected(ILogger logger, string functionName, TokenRejectionReason reason, string subject);
+
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "Refused {Subject} a {Method} call to {FunctionName}: missing scope {Scope}")]
+    private static partial void LogInsufficientScope(ILogger logger, string subject, string functionName, string method, string scope);
+
+    [LoggerMessage(EventId = 4203, Level = LogLevel.Error, Message = "Could not authenticate a call to {FunctionName}: the issuer's signing keys are unavailable")]
+    private static partial void LogKeysUnavailable(ILogger logger, string functionName);
+
+    [LoggerMessage(EventId = 4204, Level = LogLevel.Debug, Message = "Authenticated {Subject} for {FunctionName}")]
+    private static partial void LogAuthenticated(ILogger logger, string subject, string functionName);
+}
