@@ -1,0 +1,53 @@
+using Azure.Data.Tables;
+using Functions.LocalHost.Tests.Infrastructure;
+
+namespace Functions.LocalHost.Tests.Queues;
+
+[Collection(SampleAppCollection.Name)]
+public sealed class QueueTriggerTests(SampleAppHost app)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Message_WhenFunctionSucceeds_ShouldBeProcessedOnceWithTriggerMetadataAndDeleted()
+    {
+        var text = "order-" + Guid.NewGuid().ToString("N");
+        var sent = (await app.RecordQueue.SendMessageAsync(text)).Value;
+
+        var recorded = await Eventually.GetAsync(
+            async () => (await app.Results.GetEntityIfExistsAsync<TableEntity>("message", text)).Value,
+            entity => entity is not null,
+            Deadline,
+            $"message {text} recorded by the function");
+
+        Assert.Equal(sent.MessageId, recorded.GetString("MessageId"));
+        Assert.Equal(1L, recorded.GetInt64("DequeueCount"));
+        Assert.Equal(sent.InsertionTime, recorded.GetDateTimeOffset("InsertionTime"));
+        await Eventually.GetAsync(
+            async () => (await app.RecordQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount,
+            count => count == 0,
+            Deadline,
+            "the processed message deleted from the queue");
+    }
+
+    [Fact]
+    public async Task Message_WhenFunctionAlwaysFails_ShouldBeTriedMaxDequeueCountTimesThenMovedToPoison()
+    {
+        const int maxDequeueCount = 3; // the sample app's host.json
+        var text = "bad-" + Guid.NewGuid().ToString("N");
+        await app.FailingQueue.SendMessageAsync(text);
+
+        await Eventually.GetAsync(
+            async () => await app.FailingPoisonQueue.ExistsAsync() ? (await app.FailingPoisonQueue.PeekMessagesAsync(32)).Value : [],
+            messages => messages!.Any(message => message.Body.ToString() == text),
+            Deadline,
+            $"message {text} in {app.FailingPoisonQueue.Name}");
+
+        var attempts = await app.Results.QueryAsync<TableEntity>(entity => entity.PartitionKey == "attempt")
+            .Where(entity => entity.RowKey.StartsWith(text, StringComparison.Ordinal))
+            .Select(entity => entity.GetInt64("DequeueCount"))
+            .ToListAsync();
+        Assert.Equal(Enumerable.Range(1, maxDequeueCount).Select(attempt => (long?)attempt), attempts.Order());
+        Assert.Equal(0, (await app.FailingQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+}
