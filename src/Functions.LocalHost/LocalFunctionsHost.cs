@@ -250,7 +250,9 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Loopback, options.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
-            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            // The body limit is enforced per request (413 before the worker sees anything); leaving Kestrel's own limit
+            // off lets it drain an oversized body after the 413, so the client reads the answer instead of a reset.
+            kestrel.Limits.MaxRequestBodySize = null;
             kestrel.AddServerHeader = false;
         });
         builder.WebHost.UseShutdownTimeout(options.ShutdownGracePeriod);

@@ -120,7 +120,7 @@ internal sealed partial class HttpTriggerEndpoints(WorkerSupervisor supervisor, 
             return [];
         }
 
-        // Kestrel's own limit is set to the same value; this catches chunked bodies that grow past it too.
+        // Content-Length was checked already; this catches chunked bodies that grow past the limit.
         using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 0);
         var chunk = new byte[16 * 1024];
         int read;

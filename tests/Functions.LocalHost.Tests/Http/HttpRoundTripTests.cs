@@ -69,6 +69,19 @@ public sealed class HttpRoundTripTests(SampleAppHost app)
     }
 
     [Fact]
+    public async Task Post_WhenChunkedBodyGrowsPastTheLimit_ShouldReturn413()
+    {
+        using var stream = new MemoryStream(new byte[SampleAppHost.MaxRequestBodyBytes + 1]);
+        using var content = new StreamContent(stream);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/echo") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await app.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Post_WhenBodyIsExactlyTheLimit_ShouldReachTheWorker()
     {
         using var content = new ByteArrayContent(new byte[SampleAppHost.MaxRequestBodyBytes]);

@@ -15,7 +15,7 @@ public sealed class QueueTriggerTests(SampleAppHost app)
         var sent = (await app.RecordQueue.SendMessageAsync(text)).Value;
 
         var recorded = await Eventually.GetAsync(
-            async () => (await app.Results.GetEntityIfExistsAsync<TableEntity>("message", text)).Value,
+            async () => await app.Results.GetEntityIfExistsAsync<TableEntity>("message", text) is { HasValue: true } found ? found.Value : null,
             entity => entity is not null,
             Deadline,
             $"message {text} recorded by the function");
