@@ -53,3 +53,24 @@ public sealed class EverySecond(Recorder recorder)
         }, cancellationToken);
     }
 }
+
+/// <summary>Takes longer than the message lease: the host must renew it so no second copy runs meanwhile.</summary>
+public sealed class SlowMessage(Recorder recorder)
+{
+    [Function(nameof(SlowMessage))]
+    public async Task Run(
+        [QueueTrigger("%Sample:SlowQueue%", Connection = "SampleStorage")] string message,
+        long dequeueCount,
+        CancellationToken cancellationToken)
+    {
+        await recorder.RecordAsync("slow-start", $"{message}-{dequeueCount}", new Dictionary<string, object>
+        {
+            ["DequeueCount"] = dequeueCount,
+        }, cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(4), cancellationToken);
+        await recorder.RecordAsync("slow-done", message, new Dictionary<string, object>
+        {
+            ["DequeueCount"] = dequeueCount,
+        }, cancellationToken);
+    }
+}

@@ -61,7 +61,7 @@ internal sealed partial class WorkerLogForwarder(ILoggerFactory loggerFactory)
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Worker {WorkerId} sent an unexpected {Content}; ignored.")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Worker {WorkerId} sent {Content}, which this host does not use; ignored.")]
     private static partial void LogUnexpected(ILogger logger, string workerId, string content);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "[worker {ProcessId}] {Line}")]

@@ -12,6 +12,9 @@ public sealed class SampleAppHost : IAsyncLifetime
 {
     public const long MaxRequestBodyBytes = 1024 * 1024;
 
+    /// <summary>Far shorter than the real host's 10 minutes, so a slow function outlives it and renewal is exercised.</summary>
+    public static readonly TimeSpan QueueMessageLease = TimeSpan.FromSeconds(1);
+
     private readonly AzuriteFixture _azurite = new();
     private ILoggerFactory? _loggerFactory;
 
@@ -29,6 +32,8 @@ public sealed class SampleAppHost : IAsyncLifetime
 
     public QueueClient FailingPoisonQueue { get; private set; } = null!;
 
+    public QueueClient SlowQueue { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         await _azurite.InitializeAsync();
@@ -38,6 +43,8 @@ public sealed class SampleAppHost : IAsyncLifetime
         RecordQueue = queues.GetQueueClient(AzuriteFixture.UniqueName("record-"));
         FailingQueue = queues.GetQueueClient(AzuriteFixture.UniqueName("failing-"));
         FailingPoisonQueue = queues.GetQueueClient(FailingQueue.Name + "-poison");
+        SlowQueue = queues.GetQueueClient(AzuriteFixture.UniqueName("slow-"));
+        await SlowQueue.CreateIfNotExistsAsync();
         await RecordQueue.CreateIfNotExistsAsync();
         await FailingQueue.CreateIfNotExistsAsync();
 
@@ -54,7 +61,9 @@ public sealed class SampleAppHost : IAsyncLifetime
                 ["Sample:ResultsTable"] = Results.Name,
                 ["Sample:RecordQueue"] = RecordQueue.Name,
                 ["Sample:FailingQueue"] = FailingQueue.Name,
+                ["Sample:SlowQueue"] = SlowQueue.Name,
             },
+            QueueMessageLease = QueueMessageLease,
             MaxRequestBodyBytes = MaxRequestBodyBytes,
             LoggerFactory = _loggerFactory,
         }, timeout.Token);
@@ -74,6 +83,7 @@ public sealed class SampleAppHost : IAsyncLifetime
         await RecordQueue.DeleteIfExistsAsync();
         await FailingQueue.DeleteIfExistsAsync();
         await FailingPoisonQueue.DeleteIfExistsAsync();
+        await SlowQueue.DeleteIfExistsAsync();
     }
 }
 

@@ -31,6 +31,31 @@ public sealed class QueueTriggerTests(SampleAppHost app)
     }
 
     [Fact]
+    public async Task Message_WhenFunctionOutlivesTheLease_ShouldKeepItsLeaseAndRunOnlyOnce()
+    {
+        var text = "slow-" + Guid.NewGuid().ToString("N");
+        await app.SlowQueue.SendMessageAsync(text);
+
+        var done = await Eventually.GetAsync(
+            async () => await app.Results.GetEntityIfExistsAsync<TableEntity>("slow-done", text) is { HasValue: true } found ? found.Value : null,
+            entity => entity is not null,
+            Deadline,
+            $"slow message {text} completed");
+
+        Assert.Equal(1L, done.GetInt64("DequeueCount"));
+        var starts = await app.Results.QueryAsync<TableEntity>(entity => entity.PartitionKey == "slow-start")
+            .Where(entity => entity.RowKey.StartsWith(text, StringComparison.Ordinal))
+            .Select(entity => entity.RowKey)
+            .ToListAsync();
+        Assert.Equal([$"{text}-1"], starts);
+        await Eventually.GetAsync(
+            async () => (await app.SlowQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount,
+            count => count == 0,
+            Deadline,
+            "the slow message deleted after it completed");
+    }
+
+    [Fact]
     public async Task Message_WhenFunctionAlwaysFails_ShouldBeTriedMaxDequeueCountTimesThenMovedToPoison()
     {
         const int maxDequeueCount = 3; // the sample app's host.json

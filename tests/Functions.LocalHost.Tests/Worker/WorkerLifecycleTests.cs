@@ -74,6 +74,7 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
                 ["Sample:ResultsTable"] = _table,
                 ["Sample:RecordQueue"] = AzuriteFixture.UniqueName("record-"),
                 ["Sample:FailingQueue"] = AzuriteFixture.UniqueName("failing-"),
+                ["Sample:SlowQueue"] = AzuriteFixture.UniqueName("slow-"),
             },
             LoggerFactory = _loggerFactory,
         }, timeout.Token);
