@@ -170,6 +170,11 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
     /// <summary>Kills the worker process, as a crash would: in-flight invocations fail, the host starts a new worker.</summary>
     public Task KillWorkerAsync() => _supervisor.KillAsync();
 
+    /// <summary>Invokes a function on the worker directly over the gRPC channel, bypassing Kestrel (benchmarks).</summary>
+    internal Task<Grpc.Messages.InvocationResponse> InvokeAsync(
+        string functionName, Func<FunctionDescriptor, Grpc.Messages.InvocationRequest> createRequest, CancellationToken cancellationToken) =>
+        _supervisor.InvokeAsync(functionName, createRequest, cancellationToken);
+
     /// <summary>Waits until a worker is running and loaded (after a crash, the restarted one).</summary>
     public async Task<int> WaitForWorkerAsync(CancellationToken cancellationToken) =>
         (await _supervisor.GetLiveAsync(cancellationToken)).ProcessId;
