@@ -23,6 +23,7 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
     private readonly WorkerSupervisor _supervisor;
     private readonly QueueClient _queue;
     private readonly QueueClient _poisonQueue;
+    private readonly QueueClient _rawPoisonQueue;
     private readonly QueueOptions _options;
     private readonly TimeSpan _lease;
     private readonly ILogger _logger;
@@ -36,6 +37,7 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         WorkerSupervisor supervisor,
         QueueClient queue,
         QueueClient poisonQueue,
+        QueueClient rawPoisonQueue,
         QueueOptions options,
         TimeSpan lease,
         ILogger logger)
@@ -44,6 +46,7 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         _supervisor = supervisor;
         _queue = queue;
         _poisonQueue = poisonQueue;
+        _rawPoisonQueue = rawPoisonQueue;
         _options = options;
         _lease = lease;
         _logger = logger;
@@ -89,10 +92,14 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         {
             MessageEncoding = options.Base64Encoding ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None,
         };
+        QueueTriggerListener? listener = null;
+        clientOptions.MessageDecodingFailed += args => listener!.MoveUndecodableToPoisonAsync(args);
         QueueServiceClient service;
+        QueueServiceClient rawService;
         try
         {
             service = new QueueServiceClient(connectionString, clientOptions);
+            rawService = new QueueServiceClient(connectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
         }
         catch (Exception exception) when (exception is FormatException or ArgumentException)
         {
@@ -100,14 +107,16 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
                 $"{context}: the setting '{connectionName}' is not a valid storage connection string ({exception.Message}).", exception);
         }
 
-        return new QueueTriggerListener(
+        listener = new QueueTriggerListener(
             function,
             supervisor,
             service.GetQueueClient(queueName),
             service.GetQueueClient(queueName + "-poison"),
+            rawService.GetQueueClient(queueName + "-poison"),
             options,
             lease,
             logger);
+        return listener;
     }
 
     public void Start() => _loop = Task.Run(() => PollAsync(_stopping.Token));
@@ -163,8 +172,9 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
             {
                 break;
             }
-            catch (RequestFailedException exception)
+            catch (Exception exception) when (exception is not OperationCanceledException)
             {
+                // Whatever goes wrong, the listener keeps polling: a dead listener would silently stop the function.
                 LogPollFailed(_logger, exception, _function.Name, _queue.Name);
                 delay = NextDelay(delay);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -293,6 +303,23 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         LogPoisoned(_logger, _function.Name, message.MessageId, message.DequeueCount, _poisonQueue.Name);
     }
 
+    /// <summary>
+    /// A message that is not valid in the configured encoding (e.g. plain text while base64 is expected) can never
+    /// be processed: like the real host, move it, as it is, to the poison queue.
+    /// </summary>
+    private async Task MoveUndecodableToPoisonAsync(QueueMessageDecodingFailedEventArgs args)
+    {
+        if (args.ReceivedMessage is not { } message)
+        {
+            return;
+        }
+
+        await _rawPoisonQueue.CreateIfNotExistsAsync(cancellationToken: args.CancellationToken);
+        await _rawPoisonQueue.SendMessageAsync(message.Body, cancellationToken: args.CancellationToken);
+        await args.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, args.CancellationToken);
+        LogUndecodable(_logger, _function.Name, message.MessageId, _rawPoisonQueue.Name);
+    }
+
     /// <summary>Every visibility update changes the pop receipt; delete and release need the latest.</summary>
     private sealed class LeaseReceipt(string popReceipt)
     {
@@ -313,6 +340,9 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
 
     [LoggerMessage(EventId = 52, Level = LogLevel.Warning, Message = "Function {FunctionName}: message {MessageId} reached dequeue count {DequeueCount} and was moved to {PoisonQueue}.")]
     private static partial void LogPoisoned(ILogger logger, string functionName, string messageId, long dequeueCount, string poisonQueue);
+
+    [LoggerMessage(EventId = 54, Level = LogLevel.Warning, Message = "Function {FunctionName}: message {MessageId} is not in the configured messageEncoding and was moved to {PoisonQueue} as it is.")]
+    private static partial void LogUndecodable(ILogger logger, string functionName, string messageId, string poisonQueue);
 
     [LoggerMessage(EventId = 53, Level = LogLevel.Warning, Message = "Function {FunctionName}: completing message {MessageId} failed with status {Status}; it will be retried when it becomes visible.")]
     private static partial void LogCompleteFailed(ILogger logger, Exception exception, string functionName, string messageId, int status);

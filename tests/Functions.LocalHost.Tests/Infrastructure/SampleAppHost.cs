@@ -34,6 +34,9 @@ public sealed class SampleAppHost : IAsyncLifetime
 
     public QueueClient SlowQueue { get; private set; } = null!;
 
+    /// <summary>A queue client without base64 encoding: what another producer might write, or read.</summary>
+    public QueueClient RawQueue(string name) => new(_azurite.ConnectionString, name);
+
     public async Task InitializeAsync()
     {
         await _azurite.InitializeAsync();
@@ -84,6 +87,7 @@ public sealed class SampleAppHost : IAsyncLifetime
         await FailingQueue.DeleteIfExistsAsync();
         await FailingPoisonQueue.DeleteIfExistsAsync();
         await SlowQueue.DeleteIfExistsAsync();
+        await RawQueue(RecordQueue.Name + "-poison").DeleteIfExistsAsync();
     }
 }
 

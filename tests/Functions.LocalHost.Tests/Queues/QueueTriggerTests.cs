@@ -56,6 +56,22 @@ public sealed class QueueTriggerTests(SampleAppHost app)
     }
 
     [Fact]
+    public async Task Message_WhenNotValidBase64_ShouldBeMovedToPoisonAsItIsWithoutReachingTheFunction()
+    {
+        var text = "plain text, not base64: " + Guid.NewGuid().ToString("N");
+        await app.RawQueue(app.RecordQueue.Name).SendMessageAsync(text);
+        var poison = app.RawQueue(app.RecordQueue.Name + "-poison");
+
+        await Eventually.GetAsync(
+            async () => await poison.ExistsAsync() ? (await poison.PeekMessagesAsync(32)).Value : [],
+            messages => messages!.Any(message => message.Body.ToString() == text),
+            Deadline,
+            $"the undecodable message in {poison.Name}");
+
+        Assert.False((await app.Results.GetEntityIfExistsAsync<TableEntity>("message", text)).HasValue);
+    }
+
+    [Fact]
     public async Task Message_WhenFunctionAlwaysFails_ShouldBeTriedMaxDequeueCountTimesThenMovedToPoison()
     {
         const int maxDequeueCount = 3; // the sample app's host.json
