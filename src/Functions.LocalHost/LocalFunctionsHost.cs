@@ -105,7 +105,8 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
                 {
                     case TriggerKind.Queue:
                         listeners.Add(QueueTriggerListener.Create(
-                            function, supervisor, settings, hostJson.Queues, options.QueueMessageLease, loggerFactory.CreateLogger("Host.Queues")));
+                            function, supervisor, settings, hostJson.Queues, options.QueueMessageLease, options.ShutdownGracePeriod,
+                            loggerFactory.CreateLogger("Host.Queues")));
                         break;
                     case TriggerKind.Timer:
                         listeners.Add(TimerTriggerListener.Create(function, supervisor, settings, loggerFactory.CreateLogger("Host.Timers")));

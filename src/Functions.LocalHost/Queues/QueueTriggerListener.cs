@@ -28,6 +28,8 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
     private readonly TimeSpan _lease;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly TimeSpan _drainTimeout;
     private readonly SemaphoreSlim _slotFreed = new(0);
     private int _inFlight;
     private Task _loop = Task.CompletedTask;
@@ -40,8 +42,10 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         QueueClient rawPoisonQueue,
         QueueOptions options,
         TimeSpan lease,
+        TimeSpan drainTimeout,
         ILogger logger)
     {
+        _drainTimeout = drainTimeout;
         _function = function;
         _supervisor = supervisor;
         _queue = queue;
@@ -61,6 +65,7 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         AppSettings settings,
         QueueOptions options,
         TimeSpan lease,
+        TimeSpan drainTimeout,
         ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(function);
@@ -115,17 +120,29 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
             rawService.GetQueueClient(queueName + "-poison"),
             options,
             lease,
+            drainTimeout,
             logger);
         return listener;
     }
 
     public void Start() => _loop = Task.Run(() => PollAsync(_stopping.Token));
 
+    /// <summary>Stops polling and lets the messages in flight finish, cancelling them after the drain timeout.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
+        try
+        {
+            await _loop.WaitAsync(_drainTimeout);
+        }
+        catch (TimeoutException)
+        {
+            await _abort.CancelAsync();
+        }
+
         await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stopping.Dispose();
+        _abort.Dispose();
         _slotFreed.Dispose();
     }
 
@@ -165,7 +182,8 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
                 foreach (var message in messages)
                 {
                     Interlocked.Increment(ref _inFlight);
-                    processing.Add(Task.Run(() => ProcessAsync(message, cancellationToken), CancellationToken.None));
+                    // In-flight messages are not cancelled when polling stops, only when draining takes too long.
+                    processing.Add(Task.Run(() => ProcessAsync(message, _abort.Token), CancellationToken.None));
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -181,7 +199,7 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
             }
         }
 
-        // Let messages already handed to the worker finish, as the real host drains on shutdown.
+        // Messages already handed to the worker finish, as the real host drains on shutdown.
         await Task.WhenAll(processing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 

@@ -52,6 +52,6 @@ public sealed class QueueTriggerListenerTests
         var metadata = new RpcFunctionMetadata { Name = "Process", FunctionId = "1" };
         metadata.RawBindings.Add($$"""{"name":"message","type":"queueTrigger","direction":"In","queueName":"%Storage:PaymentsQueue%","connection":"{{connection}}"}""");
         return QueueTriggerListener.Create(
-            FunctionDescriptor.From(metadata), supervisor: null!, settings, QueueOptions.Defaults, TimeSpan.FromMinutes(10), NullLogger.Instance);
+            FunctionDescriptor.From(metadata), supervisor: null!, settings, QueueOptions.Defaults, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(1), NullLogger.Instance);
     }
 }

@@ -10,17 +10,23 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
 {
     private readonly AzuriteFixture _azurite;
     private readonly string _table = AzuriteFixture.UniqueName("lifecycle");
+    private readonly string _slowQueue = AzuriteFixture.UniqueName("slow-");
     private ILoggerFactory? _loggerFactory;
     private ListLoggerProvider _logs = null!;
 
     public WorkerLifecycleTests(AzuriteFixture azurite) => _azurite = azurite;
 
-    public async Task InitializeAsync() => await _azurite.Tables().CreateTableIfNotExistsAsync(_table);
+    public async Task InitializeAsync()
+    {
+        await _azurite.Tables().CreateTableIfNotExistsAsync(_table);
+        await _azurite.Queues().CreateQueueAsync(_slowQueue);
+    }
 
     public async Task DisposeAsync()
     {
         _loggerFactory?.Dispose();
         await _azurite.Tables().DeleteTableAsync(_table);
+        await _azurite.Queues().DeleteQueueAsync(_slowQueue);
     }
 
     [Fact]
@@ -60,6 +66,23 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
         await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("api/ping"));
     }
 
+    [Fact]
+    public async Task StopAsync_WhenQueueMessageIsInFlight_ShouldLetItFinishAndDeleteItBeforeStoppingTheWorker()
+    {
+        var host = await StartAsync();
+        var queue = _azurite.Queues().GetQueueClient(_slowQueue);
+        var text = "drain-" + Guid.NewGuid().ToString("N");
+        await queue.SendMessageAsync(text);
+        await Eventually.TrueAsync(() => host.PendingInvocations > 0, TimeSpan.FromSeconds(15), "the slow message reached the worker");
+
+        var exit = await host.StopAsync();
+
+        Assert.False(exit!.Killed);
+        var done = await _azurite.Tables().GetTableClient(_table).GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>("slow-done", text);
+        Assert.True(done.HasValue, "the in-flight message was cut off by the shutdown");
+        Assert.Equal(0, (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
     private async Task<LocalFunctionsHost> StartAsync()
     {
         _loggerFactory = ListLoggerProvider.CreateFactory(out _logs);
@@ -74,7 +97,7 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
                 ["Sample:ResultsTable"] = _table,
                 ["Sample:RecordQueue"] = AzuriteFixture.UniqueName("record-"),
                 ["Sample:FailingQueue"] = AzuriteFixture.UniqueName("failing-"),
-                ["Sample:SlowQueue"] = AzuriteFixture.UniqueName("slow-"),
+                ["Sample:SlowQueue"] = _slowQueue,
             },
             LoggerFactory = _loggerFactory,
         }, timeout.Token);
