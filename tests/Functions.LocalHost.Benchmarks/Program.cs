@@ -23,6 +23,7 @@ var options = new LocalHostOptions
         ["AzureWebJobs.AlwaysFails.Disabled"] = "true",
         ["AzureWebJobs.SlowMessage.Disabled"] = "true",
         ["AzureWebJobs.EverySecond.Disabled"] = "true",
+        ["AzureWebJobs.RecordOrder.Disabled"] = "true",
     },
     LoggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)),
 };

@@ -74,3 +74,21 @@ public sealed class SlowMessage(Recorder recorder)
         }, cancellationToken);
     }
 }
+
+public sealed record OrderMessage(string OrderId, decimal Amount);
+
+/// <summary>A queue trigger bound to a POCO: the JSON message is deserialized by the worker.</summary>
+public sealed class RecordOrder(Recorder recorder)
+{
+    [Function(nameof(RecordOrder))]
+    public async Task Run(
+        [QueueTrigger("%Sample:OrderQueue%", Connection = "SampleStorage")] OrderMessage order,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        await recorder.RecordAsync("order", order.OrderId, new Dictionary<string, object>
+        {
+            ["Amount"] = order.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }, cancellationToken);
+    }
+}

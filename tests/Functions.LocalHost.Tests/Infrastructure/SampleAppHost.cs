@@ -34,6 +34,8 @@ public sealed class SampleAppHost : IAsyncLifetime
 
     public QueueClient SlowQueue { get; private set; } = null!;
 
+    public QueueClient OrderQueue { get; private set; } = null!;
+
     /// <summary>A queue client without base64 encoding: what another producer might write, or read.</summary>
     public QueueClient RawQueue(string name) => new(_azurite.ConnectionString, name);
 
@@ -48,6 +50,8 @@ public sealed class SampleAppHost : IAsyncLifetime
         FailingPoisonQueue = queues.GetQueueClient(FailingQueue.Name + "-poison");
         SlowQueue = queues.GetQueueClient(AzuriteFixture.UniqueName("slow-"));
         await SlowQueue.CreateIfNotExistsAsync();
+        OrderQueue = queues.GetQueueClient(AzuriteFixture.UniqueName("order-"));
+        await OrderQueue.CreateIfNotExistsAsync();
         await RecordQueue.CreateIfNotExistsAsync();
         await FailingQueue.CreateIfNotExistsAsync();
 
@@ -65,6 +69,7 @@ public sealed class SampleAppHost : IAsyncLifetime
                 ["Sample:RecordQueue"] = RecordQueue.Name,
                 ["Sample:FailingQueue"] = FailingQueue.Name,
                 ["Sample:SlowQueue"] = SlowQueue.Name,
+                ["Sample:OrderQueue"] = OrderQueue.Name,
             },
             QueueMessageLease = QueueMessageLease,
             MaxRequestBodyBytes = MaxRequestBodyBytes,
@@ -87,6 +92,7 @@ public sealed class SampleAppHost : IAsyncLifetime
         await FailingQueue.DeleteIfExistsAsync();
         await FailingPoisonQueue.DeleteIfExistsAsync();
         await SlowQueue.DeleteIfExistsAsync();
+        await OrderQueue.DeleteIfExistsAsync();
         await RawQueue(RecordQueue.Name + "-poison").DeleteIfExistsAsync();
     }
 }

@@ -56,6 +56,21 @@ public sealed class QueueTriggerTests(SampleAppHost app)
     }
 
     [Fact]
+    public async Task Message_WhenFunctionBindsAPoco_ShouldReachItDeserialized()
+    {
+        var orderId = "o-" + Guid.NewGuid().ToString("N");
+        await app.OrderQueue.SendMessageAsync($$"""{"orderId":"{{orderId}}","amount":12.50}""");
+
+        var recorded = await Eventually.GetAsync(
+            async () => await app.Results.GetEntityIfExistsAsync<TableEntity>("order", orderId) is { HasValue: true } found ? found.Value : null,
+            entity => entity is not null,
+            Deadline,
+            $"order {orderId} recorded by the POCO-bound function");
+
+        Assert.Equal("12.50", recorded.GetString("Amount"));
+    }
+
+    [Fact]
     public async Task Message_WhenNotValidBase64_ShouldBeMovedToPoisonAsItIsWithoutReachingTheFunction()
     {
         var text = "plain text, not base64: " + Guid.NewGuid().ToString("N");

@@ -98,6 +98,7 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
                 ["Sample:RecordQueue"] = AzuriteFixture.UniqueName("record-"),
                 ["Sample:FailingQueue"] = AzuriteFixture.UniqueName("failing-"),
                 ["Sample:SlowQueue"] = _slowQueue,
+                ["Sample:OrderQueue"] = AzuriteFixture.UniqueName("order-"),
             },
             LoggerFactory = _loggerFactory,
         }, timeout.Token);
