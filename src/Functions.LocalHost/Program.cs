@@ -41,7 +41,7 @@ try
         LocalSettingsPath = Option(args, "--settings"),
     }, stop.Token);
 }
-catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or IOException)
+catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or IOException or System.Text.Json.JsonException)
 {
     await Console.Error.WriteLineAsync($"The host did not start: {exception.Message}");
     return 1;

@@ -140,8 +140,9 @@ internal sealed partial class WorkerSupervisor(
             {
                 return;
             }
-            catch (Exception exception) when (exception is InvalidOperationException or TimeoutException or WorkerUnavailableException)
+            catch (Exception exception) when (exception is not OperationCanceledException)
             {
+                // Whatever went wrong, keep trying: giving up would leave every later request waiting for nothing.
                 delay = delay == TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRestartDelay.Ticks));
                 LogRestartFailed(logger, exception, delay.TotalSeconds);
             }
