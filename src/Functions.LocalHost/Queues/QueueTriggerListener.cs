@@ -1,0 +1,367 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using Functions.LocalHost.Configuration;
+using Functions.LocalHost.Grpc;
+using Functions.LocalHost.Grpc.Messages;
+using Functions.LocalHost.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace Functions.LocalHost.Queues;
+
+/// <summary>
+/// Polls one queue for one function the way the real host's queue listener does: batches, a new batch once the
+/// in-flight count drops to newBatchThreshold, randomized exponential back-off up to maxPollingInterval when the
+/// queue is empty, delete on success, visible again after visibilityTimeout on failure, and
+/// <c>&lt;queue&gt;-poison</c> once maxDequeueCount is reached. A message being processed keeps its lease.
+/// </summary>
+internal sealed partial class QueueTriggerListener : IAsyncDisposable
+{
+    private static readonly TimeSpan MinimumPollingInterval = TimeSpan.FromMilliseconds(100);
+    private readonly FunctionDescriptor _function;
+    private readonly WorkerSupervisor _supervisor;
+    private readonly QueueClient _queue;
+    private readonly QueueClient _poisonQueue;
+    private readonly QueueClient _rawPoisonQueue;
+    private readonly QueueOptions _options;
+    private readonly TimeSpan _lease;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly TimeSpan _drainTimeout;
+    private readonly SemaphoreSlim _slotFreed = new(0);
+    private int _inFlight;
+    private Task _loop = Task.CompletedTask;
+
+    private QueueTriggerListener(
+        FunctionDescriptor function,
+        WorkerSupervisor supervisor,
+        QueueClient queue,
+        QueueClient poisonQueue,
+        QueueClient rawPoisonQueue,
+        QueueOptions options,
+        TimeSpan lease,
+        TimeSpan drainTimeout,
+        ILogger logger)
+    {
+        _drainTimeout = drainTimeout;
+        _function = function;
+        _supervisor = supervisor;
+        _queue = queue;
+        _poisonQueue = poisonQueue;
+        _rawPoisonQueue = rawPoisonQueue;
+        _options = options;
+        _lease = lease;
+        _logger = logger;
+    }
+
+    public string QueueName => _queue.Name;
+
+    /// <summary>Resolves queue name and connection from settings; any problem names the function, binding and setting.</summary>
+    public static QueueTriggerListener Create(
+        FunctionDescriptor function,
+        WorkerSupervisor supervisor,
+        AppSettings settings,
+        QueueOptions options,
+        TimeSpan lease,
+        TimeSpan drainTimeout,
+        ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(settings);
+        var context = $"Function '{function.Name}', binding '{function.Trigger.Name}' (queueTrigger)";
+        var queueName = settings.Resolve(
+            function.Trigger.GetString("queueName") ?? throw new InvalidOperationException($"{context} has no queueName."),
+            context).ToLowerInvariant();
+        var connectionName = function.Trigger.GetString("connection") is { Length: > 0 } name
+            ? settings.Resolve(name, context)
+            : "AzureWebJobsStorage";
+        var connectionString = settings.Get(connectionName) ?? settings.Get("AzureWebJobs" + connectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            if (settings.HasSection(connectionName))
+            {
+                throw new InvalidOperationException(
+                    $"{context}: connection '{connectionName}' is identity-based (a section of settings such as " +
+                    $"{connectionName}__queueServiceUri). The local host supports connection strings only: set " +
+                    $"'{connectionName}' to a connection string (UseDevelopmentStorage=true for Azurite).");
+            }
+
+            throw new InvalidOperationException(
+                $"{context}: the connection setting '{connectionName}' is not set. Set it to a storage connection string " +
+                "(UseDevelopmentStorage=true for Azurite) in local.settings.json Values or the environment.");
+        }
+
+        var clientOptions = new QueueClientOptions
+        {
+            MessageEncoding = options.Base64Encoding ? QueueMessageEncoding.Base64 : QueueMessageEncoding.None,
+        };
+        QueueTriggerListener? listener = null;
+        clientOptions.MessageDecodingFailed += args => listener!.MoveUndecodableToPoisonAsync(args);
+        QueueServiceClient service;
+        QueueServiceClient rawService;
+        try
+        {
+            service = new QueueServiceClient(connectionString, clientOptions);
+            rawService = new QueueServiceClient(connectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
+        }
+        catch (Exception exception) when (exception is FormatException or ArgumentException)
+        {
+            throw new InvalidOperationException(
+                $"{context}: the setting '{connectionName}' is not a valid storage connection string ({exception.Message}).", exception);
+        }
+
+        listener = new QueueTriggerListener(
+            function,
+            supervisor,
+            service.GetQueueClient(queueName),
+            service.GetQueueClient(queueName + "-poison"),
+            rawService.GetQueueClient(queueName + "-poison"),
+            options,
+            lease,
+            drainTimeout,
+            logger);
+        return listener;
+    }
+
+    public void Start() => _loop = Task.Run(() => PollAsync(_stopping.Token));
+
+    /// <summary>Stops polling and lets the messages in flight finish, cancelling them after the drain timeout.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        try
+        {
+            await _loop.WaitAsync(_drainTimeout);
+        }
+        catch (TimeoutException)
+        {
+            await _abort.CancelAsync();
+        }
+
+        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stopping.Dispose();
+        _abort.Dispose();
+        _slotFreed.Dispose();
+    }
+
+    private async Task PollAsync(CancellationToken cancellationToken)
+    {
+        var processing = new List<Task>();
+        var delay = TimeSpan.Zero;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (Volatile.Read(ref _inFlight) > _options.NewBatchThreshold)
+                {
+                    await _slotFreed.WaitAsync(cancellationToken);
+                }
+
+                QueueMessage[] messages;
+                try
+                {
+                    messages = (await _queue.ReceiveMessagesAsync(_options.BatchSize, _lease, cancellationToken)).Value;
+                }
+                catch (RequestFailedException exception) when (exception.Status == 404)
+                {
+                    // The real host polls a missing queue without failing; it starts working once the queue exists.
+                    messages = [];
+                }
+
+                if (messages.Length == 0)
+                {
+                    delay = NextDelay(delay);
+                    await Task.Delay(delay, cancellationToken);
+                    continue;
+                }
+
+                delay = TimeSpan.Zero;
+                processing.RemoveAll(task => task.IsCompleted);
+                foreach (var message in messages)
+                {
+                    Interlocked.Increment(ref _inFlight);
+                    // In-flight messages are not cancelled when polling stops, only when draining takes too long.
+                    processing.Add(Task.Run(() => ProcessAsync(message, _abort.Token), CancellationToken.None));
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Whatever goes wrong, the listener keeps polling: a dead listener would silently stop the function.
+                LogPollFailed(_logger, exception, _function.Name, _queue.Name);
+                delay = NextDelay(delay);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        // Messages already handed to the worker finish, as the real host drains on shutdown.
+        await Task.WhenAll(processing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private TimeSpan NextDelay(TimeSpan current)
+    {
+        var doubled = current == TimeSpan.Zero ? MinimumPollingInterval : current * 2;
+        var capped = doubled > _options.MaxPollingInterval ? _options.MaxPollingInterval : doubled;
+
+        // Randomized as in the real host so that many listeners do not poll in lock-step.
+#pragma warning disable CA5394 // Jitter, not security.
+        var jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
+#pragma warning restore CA5394
+        var randomized = capped * jitter;
+        return randomized > _options.MaxPollingInterval ? _options.MaxPollingInterval : randomized;
+    }
+
+    private async Task ProcessAsync(QueueMessage message, CancellationToken stopping)
+    {
+        try
+        {
+            var receipt = new LeaseReceipt(message.PopReceipt);
+            if (message.DequeueCount > _options.MaxDequeueCount)
+            {
+                // Dequeued more often than allowed without completing (a worker or host died mid-way): poison now.
+                await MoveToPoisonAsync(message, receipt.Current, CancellationToken.None);
+                return;
+            }
+
+            using var renewal = new CancellationTokenSource();
+            var renewing = RenewLeaseAsync(message, receipt, renewal.Token);
+            bool succeeded;
+            try
+            {
+                succeeded = await InvokeAsync(message, stopping);
+            }
+            finally
+            {
+                await renewal.CancelAsync();
+                await renewing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            if (succeeded)
+            {
+                await _queue.DeleteMessageAsync(message.MessageId, receipt.Current, CancellationToken.None);
+            }
+            else if (message.DequeueCount >= _options.MaxDequeueCount)
+            {
+                await MoveToPoisonAsync(message, receipt.Current, CancellationToken.None);
+            }
+            else
+            {
+                await _queue.UpdateMessageAsync(message.MessageId, receipt.Current, visibilityTimeout: _options.VisibilityTimeout, cancellationToken: CancellationToken.None);
+            }
+        }
+        catch (RequestFailedException exception)
+        {
+            // Lost the lease (404/400 pop receipt mismatch) or storage failed: the message reappears and is retried.
+            LogCompleteFailed(_logger, exception, _function.Name, message.MessageId, exception.Status);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+            _slotFreed.Release();
+        }
+    }
+
+    private async Task<bool> InvokeAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        var text = message.Body.ToString();
+        try
+        {
+            var response = await _supervisor.InvokeAsync(_function.Name, function =>
+            {
+                var request = InvocationFactory.Create(function, _function.Trigger.Name, new TypedData { String = text });
+                var metadata = request.TriggerMetadata;
+                metadata["QueueTrigger"] = new TypedData { String = text };
+                metadata["Id"] = new TypedData { String = message.MessageId };
+                metadata["PopReceipt"] = new TypedData { String = message.PopReceipt };
+                metadata["DequeueCount"] = new TypedData { Json = JsonSerializer.Serialize(message.DequeueCount) };
+                metadata["InsertionTime"] = InvocationFactory.JsonDate(message.InsertedOn);
+                metadata["ExpirationTime"] = InvocationFactory.JsonDate(message.ExpiresOn);
+                metadata["NextVisibleTime"] = InvocationFactory.JsonDate(message.NextVisibleOn);
+                return request;
+            }, cancellationToken);
+            if (response.Result?.Status == StatusResult.Types.Status.Success)
+            {
+                return true;
+            }
+
+            LogInvocationFailed(_logger, _function.Name, message.MessageId, message.DequeueCount, response.Result?.Exception?.Message ?? "no details");
+            return false;
+        }
+        catch (WorkerUnavailableException exception)
+        {
+            LogInvocationFailed(_logger, _function.Name, message.MessageId, message.DequeueCount, exception.Message);
+            return false;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private async Task RenewLeaseAsync(QueueMessage message, LeaseReceipt receipt, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(_lease / 2, cancellationToken);
+            var updated = await _queue.UpdateMessageAsync(message.MessageId, receipt.Current, visibilityTimeout: _lease, cancellationToken: cancellationToken);
+            receipt.Current = updated.Value.PopReceipt;
+        }
+    }
+
+    private async Task MoveToPoisonAsync(QueueMessage message, string popReceipt, CancellationToken cancellationToken)
+    {
+        await _poisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await _poisonQueue.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
+        await _queue.DeleteMessageAsync(message.MessageId, popReceipt, cancellationToken);
+        LogPoisoned(_logger, _function.Name, message.MessageId, message.DequeueCount, _poisonQueue.Name);
+    }
+
+    /// <summary>
+    /// A message that is not valid in the configured encoding (e.g. plain text while base64 is expected) can never
+    /// be processed: like the real host, move it, as it is, to the poison queue.
+    /// </summary>
+    private async Task MoveUndecodableToPoisonAsync(QueueMessageDecodingFailedEventArgs args)
+    {
+        if (args.ReceivedMessage is not { } message)
+        {
+            return;
+        }
+
+        await _rawPoisonQueue.CreateIfNotExistsAsync(cancellationToken: args.CancellationToken);
+        await _rawPoisonQueue.SendMessageAsync(message.Body, cancellationToken: args.CancellationToken);
+        await args.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, args.CancellationToken);
+        LogUndecodable(_logger, _function.Name, message.MessageId, _rawPoisonQueue.Name);
+    }
+
+    /// <summary>Every visibility update changes the pop receipt; delete and release need the latest.</summary>
+    private sealed class LeaseReceipt(string popReceipt)
+    {
+        private string _current = popReceipt;
+
+        public string Current
+        {
+            get => Volatile.Read(ref _current);
+            set => Volatile.Write(ref _current, value);
+        }
+    }
+
+    [LoggerMessage(EventId = 50, Level = LogLevel.Warning, Message = "Function {FunctionName}: polling queue {QueueName} failed; backing off.")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception, string functionName, string queueName);
+
+    [LoggerMessage(EventId = 51, Level = LogLevel.Error, Message = "Function {FunctionName} failed on message {MessageId} (dequeue count {DequeueCount}): {Reason}")]
+    private static partial void LogInvocationFailed(ILogger logger, string functionName, string messageId, long dequeueCount, string reason);
+
+    [LoggerMessage(EventId = 52, Level = LogLevel.Warning, Message = "Function {FunctionName}: message {MessageId} reached dequeue count {DequeueCount} and was moved to {PoisonQueue}.")]
+    private static partial void LogPoisoned(ILogger logger, string functionName, string messageId, long dequeueCount, string poisonQueue);
+
+    [LoggerMessage(EventId = 54, Level = LogLevel.Warning, Message = "Function {FunctionName}: message {MessageId} is not in the configured messageEncoding and was moved to {PoisonQueue} as it is.")]
+    private static partial void LogUndecodable(ILogger logger, string functionName, string messageId, string poisonQueue);
+
+    [LoggerMessage(EventId = 53, Level = LogLevel.Warning, Message = "Function {FunctionName}: completing message {MessageId} failed with status {Status}; it will be retried when it becomes visible.")]
+    private static partial void LogCompleteFailed(ILogger logger, Exception exception, string functionName, string messageId, int status);
+}

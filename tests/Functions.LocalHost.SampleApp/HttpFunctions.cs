@@ -1,0 +1,115 @@
+using System.Net;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Http;
+
+namespace Functions.LocalHost.SampleApp;
+
+/// <summary>Echoes what the worker received: method, URL, a header, the query and the raw body bytes.</summary>
+public sealed class Echo
+{
+    [Function(nameof(Echo))]
+    public static async Task<HttpResponseData> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "echo")] HttpRequestData request,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, cancellationToken);
+        var response = request.CreateResponse(HttpStatusCode.OK);
+        response.Headers.Add("X-Echo-Method", request.Method);
+        response.Headers.Add("X-Echo-Url", request.Url.ToString());
+        response.Headers.Add("X-Echo-Custom", request.Headers.TryGetValues("X-Custom", out var custom) ? string.Join("|", custom) : "(none)");
+        response.Headers.Add("X-Echo-Query", string.Join("&", request.Query.AllKeys.Order(StringComparer.Ordinal).Select(key => $"{key}={request.Query[key]}")));
+        response.Headers.Add("Content-Type", request.Headers.TryGetValues("Content-Type", out var type) ? type.First() : "application/octet-stream");
+        await response.Body.WriteAsync(body.ToArray(), cancellationToken);
+        return response;
+    }
+}
+
+public sealed class ItemById
+{
+    [Function(nameof(ItemById))]
+    public static HttpResponseData Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "items/{id:guid}")] HttpRequestData request,
+        string id) => Text(request, $"guid:{id}");
+
+    internal static HttpResponseData Text(HttpRequestData request, string text)
+    {
+        var response = request.CreateResponse(HttpStatusCode.OK);
+        response.Headers.Add("Content-Type", "text/plain; charset=utf-8");
+        response.WriteString(text);
+        return response;
+    }
+}
+
+public sealed class ItemByNumber
+{
+    [Function(nameof(ItemByNumber))]
+    public static HttpResponseData Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "items/{n:int}")] HttpRequestData request,
+        int n) => ItemById.Text(request, $"int:{n * 2}");
+}
+
+public sealed class ByName
+{
+    [Function(nameof(ByName))]
+    public static HttpResponseData Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "names/{x:alpha}")] HttpRequestData request,
+        string x) => ItemById.Text(request, $"alpha:{x}");
+}
+
+public sealed class OptionalId
+{
+    [Function(nameof(OptionalId))]
+    public static HttpResponseData Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "delete", Route = "optional/{id?}")] HttpRequestData request,
+        string? id) => ItemById.Text(request, $"optional:{id ?? "(none)"}");
+}
+
+/// <summary>A header with two values and two cookies: what a response with multi-valued headers looks like.</summary>
+public sealed class MultiHeaders
+{
+    [Function(nameof(MultiHeaders))]
+    public static HttpResponseData Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "multi-headers")] HttpRequestData request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var response = request.CreateResponse(HttpStatusCode.Created);
+        response.Headers.Add("X-Multi", ["first", "second"]);
+        response.Cookies.Append("session", "abc");
+        response.Cookies.Append(new HttpCookie("theme", "dark") { Path = "/", HttpOnly = true });
+        return response;
+    }
+}
+
+/// <summary>Answers after the given delay: a request in flight when the worker is killed.</summary>
+public sealed class Slow
+{
+    [Function(nameof(Slow))]
+    public static async Task<HttpResponseData> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "slow")] HttpRequestData request,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var milliseconds = int.TryParse(request.Query["ms"], out var value) ? value : 30_000;
+        await Task.Delay(milliseconds, cancellationToken);
+        return ItemById.Text(request, "slow");
+    }
+}
+
+public sealed class Throws
+{
+    [Function(nameof(Throws))]
+    public static HttpResponseData Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "throws")] HttpRequestData request) =>
+        throw new InvalidOperationException("This function always fails.");
+}
+
+/// <summary>The trivial function the benchmark calls.</summary>
+public sealed class Ping
+{
+    [Function(nameof(Ping))]
+    public static HttpResponseData Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "ping")] HttpRequestData request) =>
+        ItemById.Text(request, "pong");
+}

@@ -1,0 +1,62 @@
+using Functions.LocalHost.Configuration;
+
+namespace Functions.LocalHost.Tests.Configuration;
+
+public sealed class AppSettingsTests : IDisposable
+{
+    private readonly string _file = Path.Combine(Path.GetTempPath(), $"local.settings.{Guid.NewGuid():N}.json");
+
+    public void Dispose() => File.Delete(_file);
+
+    [Fact]
+    public void Resolve_WhenSettingNameContainsColon_ShouldReplaceThePercentExpression()
+    {
+        var settings = AppSettings.Load(null, new Dictionary<string, string> { ["Storage:PaymentsQueue"] = "payments" });
+
+        Assert.Equal("payments-in", settings.Resolve("%Storage:PaymentsQueue%-in", "test"));
+    }
+
+    [Fact]
+    public void Resolve_WhenSettingIsMissing_ShouldFailNamingTheSetting()
+    {
+        var settings = AppSettings.Load(null, new Dictionary<string, string>());
+
+        var error = Assert.Throws<InvalidOperationException>(() => settings.Resolve("%Nowhere:Queue%", "Function 'F'"));
+
+        Assert.Contains("'Nowhere:Queue'", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Function 'F'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Get_WhenOnlyTheDoubleUnderscoreFormIsSet_ShouldFindItAsConfigurationDoes()
+    {
+        var settings = AppSettings.Load(null, new Dictionary<string, string> { ["Storage__PaymentsQueue"] = "q1" });
+
+        Assert.Equal("q1", settings.Get("Storage:PaymentsQueue"));
+    }
+
+    [Fact]
+    public void Load_WhenLocalSettingsAndEnvironmentAndExplicitSettingsOverlap_ShouldLetEnvironmentBeatFileAndExplicitBeatBoth()
+    {
+        var fromEnvironment = "LOCALHOST_TEST_" + Guid.NewGuid().ToString("N");
+        var fromExplicit = "LOCALHOST_TEST_" + Guid.NewGuid().ToString("N");
+        File.WriteAllText(_file, $$"""
+            { "IsEncrypted": false, "Values": { "{{fromEnvironment}}": "file", "{{fromExplicit}}": "file", "OnlyInFile": "file" } }
+            """);
+        Environment.SetEnvironmentVariable(fromEnvironment, "environment");
+        Environment.SetEnvironmentVariable(fromExplicit, "environment");
+        try
+        {
+            var settings = AppSettings.Load(_file, new Dictionary<string, string> { [fromExplicit] = "explicit" });
+
+            Assert.Equal("environment", settings.Get(fromEnvironment));
+            Assert.Equal("explicit", settings.Get(fromExplicit));
+            Assert.Equal("file", settings.Get("OnlyInFile"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(fromEnvironment, null);
+            Environment.SetEnvironmentVariable(fromExplicit, null);
+        }
+    }
+}

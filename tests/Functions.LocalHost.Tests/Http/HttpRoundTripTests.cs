@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Functions.LocalHost.Tests.Infrastructure;
+
+namespace Functions.LocalHost.Tests.Http;
+
+[Collection(SampleAppCollection.Name)]
+public sealed class HttpRoundTripTests(SampleAppHost app)
+{
+    [Fact]
+    public async Task Post_WhenBodyIsBinary_ShouldReachTheWorkerAndComeBackByteForByte()
+    {
+        var bytes = new byte[70_000];
+        new Random(42).NextBytes(bytes);
+        bytes[0] = 0;
+        bytes[1] = 0xFF;
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+
+        using var response = await app.Client.PostAsync("api/echo", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("POST", Header(response, "X-Echo-Method"));
+        Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(bytes, await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Put_WhenHeadersAndQueryAreSent_ShouldReachTheWorkerAsSent()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, "api/echo?b=x&a=1&b=y");
+        request.Headers.Add("X-Custom", "hello world");
+        request.Content = new StringContent("{\"amount\":12}", System.Text.Encoding.UTF8, "application/json");
+
+        using var response = await app.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("PUT", Header(response, "X-Echo-Method"));
+        Assert.Equal("hello world", Header(response, "X-Echo-Custom"));
+        Assert.Equal("a=1&b=x,y", Header(response, "X-Echo-Query"));
+        Assert.Equal(new Uri(app.Host.BaseUrl, "api/echo?b=x&a=1&b=y"), new Uri(Header(response, "X-Echo-Url")));
+        Assert.Equal("{\"amount\":12}", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Get_WhenFunctionSetsMultiValuedHeadersAndCookies_ShouldReturnThemAll()
+    {
+        using var response = await app.Client.GetAsync("api/multi-headers");
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        // The worker sends a multi-valued header as one comma-joined value, as the real host receives it.
+        Assert.Equal("first,second", Header(response, "X-Multi"));
+        var cookies = response.Headers.GetValues("Set-Cookie").ToList();
+        Assert.Equal(2, cookies.Count);
+        Assert.Contains(cookies, cookie => cookie.StartsWith("session=abc", StringComparison.Ordinal));
+        Assert.Contains(cookies, cookie => cookie.StartsWith("theme=dark", StringComparison.Ordinal) &&
+                                           cookie.Contains("path=/", StringComparison.Ordinal) &&
+                                           cookie.Contains("httponly", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Post_WhenBodyExceedsTheLimit_ShouldReturn413()
+    {
+        using var content = new ByteArrayContent(new byte[SampleAppHost.MaxRequestBodyBytes + 1]);
+
+        using var response = await app.Client.PostAsync("api/echo", content);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_WhenChunkedBodyGrowsPastTheLimit_ShouldReturn413()
+    {
+        using var stream = new MemoryStream(new byte[SampleAppHost.MaxRequestBodyBytes + 1]);
+        using var content = new StreamContent(stream);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/echo") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await app.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_WhenBodyIsExactlyTheLimit_ShouldReachTheWorker()
+    {
+        using var content = new ByteArrayContent(new byte[SampleAppHost.MaxRequestBodyBytes]);
+
+        using var response = await app.Client.PostAsync("api/echo", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(SampleAppHost.MaxRequestBodyBytes, (await response.Content.ReadAsByteArrayAsync()).Length);
+    }
+
+    [Fact]
+    public async Task Get_WhenFunctionThrows_ShouldReturn500WithEmptyBodyAndLogTheFailure()
+    {
+        using var response = await app.Client.GetAsync("api/throws");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.Contains(app.Logs.Entries, entry => entry.Message.Contains("Function Throws failed", StringComparison.Ordinal));
+    }
+
+    private static string Header(HttpResponseMessage response, string name) =>
+        string.Join(",", response.Headers.TryGetValues(name, out var values) ? values : response.Content.Headers.GetValues(name));
+}

@@ -1,0 +1,78 @@
+using System.Net;
+using Functions.LocalHost.Tests.Infrastructure;
+
+namespace Functions.LocalHost.Tests.Http;
+
+[Collection(SampleAppCollection.Name)]
+public sealed class HttpRoutingTests(SampleAppHost app)
+{
+    [Fact]
+    public async Task Get_WhenSegmentIsAGuid_ShouldReachTheGuidConstrainedFunctionWithTheRouteValue()
+    {
+        var id = Guid.NewGuid();
+
+        var body = await app.Client.GetStringAsync($"api/items/{id}");
+
+        Assert.Equal($"guid:{id}", body);
+    }
+
+    [Fact]
+    public async Task Get_WhenSegmentIsAnInteger_ShouldReachTheIntConstrainedFunctionWithAnIntParameter()
+    {
+        var body = await app.Client.GetStringAsync("api/items/21");
+
+        Assert.Equal("int:42", body);
+    }
+
+    [Theory]
+    [InlineData("api/items/not-a-guid-or-int")]
+    [InlineData("api/names/abc1")]
+    [InlineData("api/nothing-here")]
+    [InlineData("items/21")]
+    public async Task Get_WhenNoRouteOrConstraintMatches_ShouldReturn404(string path)
+    {
+        using var response = await app.Client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Get_WhenSegmentIsAlphabetic_ShouldReachTheAlphaConstrainedFunction()
+    {
+        var body = await app.Client.GetStringAsync("api/names/Zoe");
+
+        Assert.Equal("alpha:Zoe", body);
+    }
+
+    [Theory]
+    [InlineData("api/optional", "optional:(none)")]
+    [InlineData("api/optional/7", "optional:7")]
+    [InlineData("API/Optional/8", "optional:8")]
+    public async Task Get_WhenOptionalParameterIsPresentOrNot_ShouldMatchTheSameFunction(string path, string expected)
+    {
+        var body = await app.Client.GetStringAsync(path);
+
+        Assert.Equal(expected, body);
+    }
+
+    [Fact]
+    public async Task Post_WhenRouteOnlyAllowsGet_ShouldReturn405WithAllowHeader()
+    {
+        using var response = await app.Client.PostAsync("api/items/21", new StringContent("x"));
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(["GET", "HEAD"], response.Content.Headers.Allow.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Head_WhenFunctionAllowsGet_ShouldAnswerWithHeadersAndNoBody()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, "api/ping");
+
+        using var response = await app.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(4, response.Content.Headers.ContentLength);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+}

@@ -1,0 +1,24 @@
+using Azure.Data.Tables;
+using Functions.LocalHost.Tests.Infrastructure;
+
+namespace Functions.LocalHost.Tests.Timers;
+
+[Collection(SampleAppCollection.Name)]
+public sealed class TimerTriggerTests(SampleAppHost app)
+{
+    [Fact]
+    public async Task Timer_WhenScheduledEverySecond_ShouldFireRepeatedlyWithTimerInfo()
+    {
+        var firings = await Eventually.GetAsync(
+            async () => await app.Results.QueryAsync<TableEntity>(entity => entity.PartitionKey == "timer").ToListAsync(),
+            list => list!.Count >= 2,
+            TimeSpan.FromSeconds(10),
+            "two firings of the every-second timer");
+
+        Assert.All(firings, firing =>
+        {
+            Assert.False(firing.GetBoolean("IsPastDue"));
+            Assert.True(DateTime.TryParse(firing.GetString("Next"), System.Globalization.CultureInfo.InvariantCulture, out _), firing.GetString("Next"));
+        });
+    }
+}
