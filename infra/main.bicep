@@ -87,6 +87,12 @@ param paymentsSweepAfterSeconds int = 60
 @maxValue(10000)
 param paymentsSweepBatchSize int = 500
 
+@description('Payments:SweepSchedule - six-field CRON for the pending-payment sweeper.')
+param paymentsSweepSchedule string = '0 */1 * * * *'
+
+@description('Idempotency:ReaperSchedule - six-field CRON for deleting expired idempotency records.')
+param idempotencyReaperSchedule string = '0 */15 * * * *'
+
 @description('Storage:IdempotencyTable')
 param idempotencyTableName string = 'idempotency'
 
@@ -187,6 +193,7 @@ var paymentsStorageSettings = {
   Storage__CreateIfMissing: 'false'
   Payments__SweepAfterSeconds: string(paymentsSweepAfterSeconds)
   Payments__SweepBatchSize: string(paymentsSweepBatchSize)
+  Payments__SweepSchedule: paymentsSweepSchedule
 }
 
 var telemetrySettings = {
@@ -216,6 +223,7 @@ var idempotencySettings = {
   Idempotency__MaxRequestBodyBytes: string(idempotencyMaxRequestBodyBytes)
   Idempotency__MaxStoredResponseBytes: string(idempotencyMaxStoredResponseBytes)
   Idempotency__ReaperBatchSize: string(idempotencyReaperBatchSize)
+  Idempotency__ReaperSchedule: idempotencyReaperSchedule
 }
 
 module functionApp 'modules/function-app.bicep' = {

@@ -5,11 +5,11 @@ using Payments.Core.Storage;
 
 namespace Payments.Functions.Timers;
 
-/// <summary>Every 15 minutes: delete expired idempotency records, in bounded batches, from every table that keeps them.</summary>
+/// <summary>On Idempotency:ReaperSchedule (every 15 minutes by default): delete expired idempotency records, in bounded batches, from every table that keeps them.</summary>
 public sealed class ReapIdempotencyRecords(IdempotencyReaper reaper, IOptions<StorageOptions> storage)
 {
     [Function(nameof(ReapIdempotencyRecords))]
-    public async Task Run([TimerTrigger("0 */15 * * * *")] TimerInfo timer, FunctionContext context)
+    public async Task Run([TimerTrigger("%Idempotency:ReaperSchedule%")] TimerInfo timer, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(timer);
         foreach (var table in new[] { storage.Value.IdempotencyTable, storage.Value.PaymentsTable, storage.Value.CustomersTable })

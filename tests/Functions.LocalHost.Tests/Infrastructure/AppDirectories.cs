@@ -7,8 +7,6 @@ public static class AppDirectories
 {
     public static string SampleApp => Find("SampleAppDirectory");
 
-    public static string PaymentsApp => Find("PaymentsAppDirectory");
-
     private static string Find(string key)
     {
         var directory = typeof(AppDirectories).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
