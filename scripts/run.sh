@@ -50,6 +50,16 @@ echo "Building the app and the local Functions host..."
 dotnet build src/Payments.Functions/Payments.Functions.csproj --configuration Release --nologo -v quiet
 dotnet build src/Functions.LocalHost/Functions.LocalHost.csproj --configuration Release --nologo -v quiet
 
+# The app verifies tokens against .devkeys/jwks.json (Jwt:SigningKeysPath); minting a token creates that key set on
+# first use, and gives you a token to call the API with right away.
+dotnet build src/Payments.DevTokens/Payments.DevTokens.csproj --configuration Release --nologo -v quiet
+token=$(dotnet src/Payments.DevTokens/bin/Release/net10.0/Payments.DevTokens.dll --sub merchant-1 --minutes 480)
+echo
+echo "A development token for merchant-1 (payments:read payments:write, 8 hours):"
+echo "  export TOKEN=$token"
+echo "Mint others with: dotnet run --project src/Payments.DevTokens -- --sub <merchant> [--scope ...]"
+echo
+
 dotnet src/Functions.LocalHost/bin/Release/net10.0/Functions.LocalHost.dll \
   --app src/Payments.Functions/bin/Release/net10.0 --port "$port" --settings "$root/local.settings.json" &
 host_pid=$!
