@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Net;
-using System.Reflection;
 using System.Text;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
@@ -23,8 +21,6 @@ public sealed partial class AuthenticationMiddleware(TokenVerifier verifier, ILo
 
     private const string ProblemBase = "https://payments.example/problems/";
 
-    private readonly ConcurrentDictionary<string, bool> anonymousByFunctionId = new(StringComparer.Ordinal);
-
     /// <summary>How a refusal becomes the invocation's HTTP response; replaceable by tests (the worker's binding feature is internal).</summary>
     internal Action<FunctionContext, HttpResponseData> SetResponse { get; init; } = SetInvocationResponse;
 
@@ -34,7 +30,7 @@ public sealed partial class AuthenticationMiddleware(TokenVerifier verifier, ILo
         ArgumentNullException.ThrowIfNull(next);
 
         var definition = context.FunctionDefinition;
-        if (!IsHttpTriggered(definition) || anonymousByFunctionId.GetOrAdd(definition.Id, _ => IsMarkedAnonymous(definition.EntryPoint)))
+        if (!IsHttpTriggered(definition) || IsMarkedAnonymous(definition.EntryPoint))
         {
             await next(context);
             return;
@@ -87,27 +83,7 @@ public sealed partial class AuthenticationMiddleware(TokenVerifier verifier, ILo
     internal static bool IsHttpTriggered(FunctionDefinition definition) =>
         definition.InputBindings.Values.Any(b => string.Equals(b.Type, HttpTriggerBindingType, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>
-    /// Finds the function's method from its entry point ("Namespace.Type.Method") and reads the attribute. Anything
-    /// that cannot be resolved counts as not anonymous: the failure mode is asking for a token, never skipping it.
-    /// </summary>
-    internal static bool IsMarkedAnonymous(string entryPoint)
-    {
-        var split = entryPoint.LastIndexOf('.');
-        if (split <= 0)
-        {
-            return false;
-        }
-
-        var typeName = entryPoint[..split];
-        var methodName = entryPoint[(split + 1)..];
-        var type = typeof(AuthenticationMiddleware).Assembly.GetType(typeName)
-            ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(typeName)).FirstOrDefault(t => t is not null);
-        var methods = type?.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
-            .Where(m => m.Name == methodName)
-            .ToList();
-        return methods is { Count: > 0 } && methods.TrueForAll(m => m.IsDefined(typeof(AllowAnonymousAttribute), inherit: false));
-    }
+    internal static bool IsMarkedAnonymous(string entryPoint) => FunctionAttributes.Get<AllowAnonymousAttribute>(entryPoint) is not null;
 
     private static string? AuthorizationHeader(HttpRequestData request) =>
         request.Headers.TryGetValues("Authorization", out var values) ? values.FirstOrDefault() : null;

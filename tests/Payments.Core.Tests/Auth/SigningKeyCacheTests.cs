@@ -1,3 +1,4 @@
+using Payments.Core.Tests.Infrastructure;
 using Microsoft.IdentityModel.Tokens;
 using Payments.Core.Auth;
 

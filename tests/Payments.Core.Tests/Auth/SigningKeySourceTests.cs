@@ -1,3 +1,4 @@
+using Payments.Core.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Payments.Core.Auth;

@@ -166,15 +166,6 @@ public sealed class TestIssuer : IDisposable
     }
 }
 
-/// <summary>A clock that moves only when the test says so.</summary>
-public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
-{
-    private DateTimeOffset now = start;
-
-    public override DateTimeOffset GetUtcNow() => now;
-
-    public void Advance(TimeSpan by) => now += by;
-}
 
 /// <summary>A key source in memory that counts fetches; can be made to fail or to wait.</summary>
 public sealed class InMemoryKeySource : global::Payments.Core.Auth.ISigningKeySource
