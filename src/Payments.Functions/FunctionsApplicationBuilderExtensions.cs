@@ -11,8 +11,9 @@ namespace Payments.Functions;
 public static class FunctionsApplicationBuilderExtensions
 {
     /// <summary>
-    /// The one composition root: the core, the HTTP middleware in the order a request meets it (problems, authentication,
-    /// body validation, idempotency), storage created at start where allowed, and telemetry when it is configured.
+    /// The one composition root: the core, the middleware in the order an invocation meets it (log scope for every
+    /// trigger; then, for HTTP, problems, authentication, body validation, idempotency), storage created at start where
+    /// allowed, and telemetry when it is configured.
     /// </summary>
     public static FunctionsApplicationBuilder AddPaymentsFunctions(this FunctionsApplicationBuilder builder)
     {
@@ -20,6 +21,7 @@ public static class FunctionsApplicationBuilderExtensions
         builder.Services.AddPaymentsCore(builder.Configuration);
         builder.Services.AddHostedService<StorageInitializationService>();
 
+        builder.UseMiddleware<LogScopeMiddleware>();
         builder.UseWhen<ExceptionMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));
         builder.UseWhen<AuthenticationMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));
         builder.UseWhen<RequestBodyMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));
