@@ -80,16 +80,10 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
         ArgumentNullException.ThrowIfNull(request);
         for (var attempt = 0; attempt < MaxConflicts; attempt++)
         {
-            var current = await FindAsync(merchantId, id, cancellationToken);
-            if (current is null)
+            var (current, refusal) = await FindMatchingAsync(merchantId, id, ifMatch, cancellationToken);
+            if (refusal is not null)
             {
-                return new CustomerOutcome.NotFound();
-            }
-
-            var currentTag = StrongETag.For(CustomerResource.From(current).ToJson());
-            if (ifMatch is not null && !StrongETag.Matches(ifMatch, currentTag))
-            {
-                return new CustomerOutcome.PreconditionFailed(currentTag);
+                return refusal;
             }
 
             if (current.Email == request.Email && current.Name == request.Name)
@@ -127,16 +121,10 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
     {
         for (var attempt = 0; attempt < MaxConflicts; attempt++)
         {
-            var current = await FindAsync(merchantId, id, cancellationToken);
-            if (current is null)
+            var (current, refusal) = await FindMatchingAsync(merchantId, id, ifMatch, cancellationToken);
+            if (refusal is not null)
             {
-                return new CustomerOutcome.NotFound();
-            }
-
-            var currentTag = StrongETag.For(CustomerResource.From(current).ToJson());
-            if (ifMatch is not null && !StrongETag.Matches(ifMatch, currentTag))
-            {
-                return new CustomerOutcome.PreconditionFailed(currentTag);
+                return refusal;
             }
 
             try
@@ -152,6 +140,22 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
         }
 
         throw new InvalidOperationException($"Customer {id} kept changing under {MaxConflicts} attempts.");
+    }
+
+    /// <summary>The current customer, or why a change must not go ahead: not found, or If-Match names another version.</summary>
+    private async Task<(Customer Current, CustomerOutcome? Refusal)> FindMatchingAsync(
+        string merchantId, string id, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var current = await FindAsync(merchantId, id, cancellationToken);
+        if (current is null)
+        {
+            return (null!, new CustomerOutcome.NotFound());
+        }
+
+        var currentTag = StrongETag.For(CustomerResource.From(current).ToJson());
+        return ifMatch is not null && !StrongETag.Matches(ifMatch, currentTag)
+            ? (current, new CustomerOutcome.PreconditionFailed(currentTag))
+            : (current, null);
     }
 
     private async Task<CustomerOutcome?> ClaimEmailAsync(string merchantId, string email, CustomerId claimant, CancellationToken cancellationToken)
