@@ -6,10 +6,13 @@ using Payments.Core.Tests.Auth;
 
 namespace Payments.Functions.Tests.EndToEnd.Idempotency;
 
-/// <summary>The app with a 2-second lock, so that a crashed attempt's key is taken over quickly.</summary>
+/// <summary>
+/// The app with a 3-second lock, so that a crashed attempt's key is taken over quickly, yet a retry sent right after the
+/// crash reliably reaches the app while the lock holds, even on a loaded machine.
+/// </summary>
 public sealed class ShortLockAppFixture : NoQueueConsumerAppFixture
 {
-    public const int LockSeconds = 2;
+    public const int LockSeconds = 3;
 
     protected override void Configure(Dictionary<string, string> settings)
     {
@@ -34,7 +37,7 @@ public sealed class IdempotencyRecoveryTests(ShortLockAppFixture fixture) : ICla
         var key = "crashed-" + Guid.NewGuid();
         var json = """{"amount":3100,"currency":"EUR","source":"tok_visa"}""";
         var token = fixture.Settings.Token(subject: merchant);
-        // Warm the path up, so the first retry below reaches the app while the dead attempt's 2 s lock still holds.
+        // Warm the path up, so the first retry below reaches the app while the dead attempt's lock still holds.
         using (var warmUp = await PostAsync(token, json, "warm-up-" + Guid.NewGuid()))
         {
             Assert.Equal(HttpStatusCode.Accepted, warmUp.StatusCode);
@@ -75,7 +78,7 @@ public sealed class IdempotencyRecoveryTests(ShortLockAppFixture fixture) : ICla
         var key = "expired-" + Guid.NewGuid();
         var token = fixture.Settings.Token(subject: merchant);
         // A completed outcome from three hours ago, kept for one hour: it expired two hours ago.
-        var old = await Store(new ManualTimeProvider(DateTimeOffset.UtcNow.AddHours(-3)), new IdempotencyOptions { LockSeconds = 2, RetentionHours = 1 })
+        var old = await Store(new ManualTimeProvider(DateTimeOffset.UtcNow.AddHours(-3)), new IdempotencyOptions { LockSeconds = ShortLockAppFixture.LockSeconds, RetentionHours = 1 })
             .ClaimAsync(merchant, IdempotencyKey.Parse(key), Fingerprint("""{"amount":1,"currency":"EUR","source":"tok_visa"}"""), CancellationToken.None);
         var lease = Assert.IsType<ClaimOutcome.Claimed>(old).Lease;
         Assert.Equal(LeaseCompletion.Completed,
