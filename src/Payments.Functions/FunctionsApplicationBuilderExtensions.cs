@@ -37,10 +37,24 @@ public static class FunctionsApplicationBuilderExtensions
         return builder;
     }
 
-    private sealed class StorageInitializationService(StorageInitializer initializer) : IHostedService
+    /// <summary>
+    /// Creates storage in <see cref="StartingAsync"/>, which the host awaits before it starts any hosted service: the
+    /// worker's own service (registered earlier) connects to the Functions host in its StartAsync, and from then on
+    /// invocations may arrive, so creating storage in StartAsync would race them (a first request or timer run hit
+    /// "table not found").
+    /// </summary>
+    private sealed class StorageInitializationService(StorageInitializer initializer) : IHostedLifecycleService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => initializer.EnsureCreatedAsync(cancellationToken);
+        public Task StartingAsync(CancellationToken cancellationToken) => initializer.EnsureCreatedAsync(cancellationToken);
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
