@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
+using Payments.Core.Tests.Infrastructure;
 using Payments.Core.Idempotency;
 using Payments.Core.Tests.Auth;
 

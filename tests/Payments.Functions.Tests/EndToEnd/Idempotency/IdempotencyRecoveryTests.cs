@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using Payments.Core.Tests.Infrastructure;
 using Payments.Core.Idempotency;
 using Payments.Core.Tests.Auth;
 
