@@ -89,7 +89,10 @@ public static class PaymentsAppExtensions
     public static async Task SendPaymentMessageAsync(this PaymentsAppSettings settings, string text)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        await settings.Queue(settings.Tables.PaymentsQueue).SendMessageAsync(text);
+        var queue = settings.Queue(settings.Tables.PaymentsQueue);
+        // The app creates its queue on first use; a test may send before that.
+        await queue.CreateIfNotExistsAsync();
+        await queue.SendMessageAsync(text);
     }
 
     public static string MessageFor(string paymentId) => $$"""{"v":1,"paymentId":"{{paymentId}}"}""";
