@@ -5,10 +5,16 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Payments.Benchmarks;
 
+if (args is ["--drain", var drainCount, ..] && int.TryParse(drainCount, System.Globalization.CultureInfo.InvariantCulture, out var payments))
+{
+    var concurrency = args is [_, _, "--concurrency", var c] ? int.Parse(c, System.Globalization.CultureInfo.InvariantCulture) : 16;
+    return await PaymentDrain.RunAsync(payments, concurrency);
+}
+
 if (args is ["--interleaved"])
 {
     await InterleavedComparison.RunAsync();
-    return;
+    return 0;
 }
 
 // In-process: the generated out-of-process project would inherit the repository's analyzers and warnings-as-errors.
@@ -21,3 +27,4 @@ var config = DefaultConfig.Instance
     .AddColumn(StatisticColumn.Min, StatisticColumn.Median)
     .WithOptions(ConfigOptions.DisableOptimizationsValidator);
 BenchmarkSwitcher.FromAssembly(typeof(Payments.Benchmarks.JwtVerificationBenchmarks).Assembly).Run(args, config);
+return 0;

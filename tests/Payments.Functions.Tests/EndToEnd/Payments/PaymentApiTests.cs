@@ -1,0 +1,133 @@
+using System.Net;
+using System.Text.Json;
+using Payments.Core.Payments.Gateway;
+
+namespace Payments.Functions.Tests.EndToEnd.Payments;
+
+/// <summary>The payments routes over HTTP: caching headers, ownership, unknown customers and the listing.</summary>
+public sealed class PaymentApiTests(PaymentsAppFixture fixture) : IClassFixture<PaymentsAppFixture>
+{
+    private PaymentsApp App => fixture.App;
+
+    private PaymentsAppSettings Settings => fixture.Settings;
+
+    [Fact]
+    public async Task GetPayment_WhenAskedAgainWithItsETag_ShouldAnswer304WithAStrongPrivateETag()
+    {
+        var token = Settings.Token();
+        var id = await App.CreatePaymentAsync(token, SimulatedPaymentGateway.DecliningSource);
+        await App.WaitForTerminalAsync(token, id);
+
+        using var first = await App.SendAsync(HttpMethod.Get, "api/v1/payments/" + id, token);
+        var etag = first.Headers.ETag;
+        using var conditional = PaymentsApp.Request(HttpMethod.Get, "api/v1/payments/" + id, token);
+        conditional.Headers.TryAddWithoutValidation("If-None-Match", etag!.ToString());
+        using var second = await App.Client.SendAsync(conditional);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.False(etag.IsWeak);
+        AssertPrivateNoCache(first);
+        Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
+        Assert.Equal(etag, second.Headers.ETag);
+        AssertPrivateNoCache(second);
+        Assert.Empty(await second.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task GetPayment_WhenAnotherMerchantAsks_ShouldAnswer404ForGetAndHead()
+    {
+        var id = await App.CreatePaymentAsync(Settings.Token("merchant-1"));
+        var other = Settings.Token("merchant-2");
+
+        using var get = await App.SendAsync(HttpMethod.Get, "api/v1/payments/" + id, other);
+        using var head = await App.SendAsync(HttpMethod.Head, "api/v1/payments/" + id, other);
+        using var list = await App.SendAsync(HttpMethod.Get, "api/v1/payments", other);
+
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        Assert.Equal("application/problem+json", get.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+        Assert.DoesNotContain(id, await list.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreatePayment_WhenTheCustomerIsUnknown_ShouldAnswer422AndStoreNothing()
+    {
+        var token = Settings.Token("merchant-unknown-customer");
+
+        using var response = await App.SendAsync(HttpMethod.Post, "api/v1/payments", token,
+            """{"amount":1999,"currency":"EUR","source":"tok_visa","customerId":"cus_abc0123456789abcdef0123456789abcdef"}""", "e2e-" + Guid.NewGuid());
+        using var list = await App.SendAsync(HttpMethod.Get, "api/v1/payments", token);
+
+        Assert.Equal((HttpStatusCode)422, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.EndsWith("unknown-customer", problem.RootElement.GetProperty("type").GetString(), StringComparison.Ordinal);
+        using var page = JsonDocument.Parse(await list.Content.ReadAsStringAsync());
+        Assert.Equal(0, page.RootElement.GetProperty("data").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task ListPayments_WhenPagedWithTheCursorAndFilteredByStatus_ShouldAnswerNewestFirstWithoutGapsOrRepeats()
+    {
+        // A merchant of its own, so the listing holds exactly this test's payments.
+        var token = Settings.Token("merchant-list-" + Guid.NewGuid().ToString("N")[..8]);
+        var created = new List<string>();
+        foreach (var source in new[] { "tok_visa", "tok_chargeDeclined", "tok_visa", "tok_chargeDeclined", "tok_visa" })
+        {
+            created.Add(await App.CreatePaymentAsync(token, source));
+        }
+
+        await Task.WhenAll(created.Select(id => App.WaitForTerminalAsync(token, id)));
+
+        var listed = new List<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await ListAsync(token, "limit=2" + (cursor is null ? string.Empty : "&cursor=" + cursor));
+            Assert.True(page.GetProperty("data").GetArrayLength() <= 2);
+            listed.AddRange(page.GetProperty("data").EnumerateArray().Select(p => p.GetProperty("id").GetString()!));
+            cursor = page.GetProperty("nextCursor").GetString();
+            pages++;
+        }
+        while (cursor is not null && pages < 10);
+
+        var failed = await ListAsync(token, "status=failed");
+        Assert.Equal(Enumerable.Reverse(created), listed);
+        Assert.Equal(3, pages);
+        Assert.Equal([created[3], created[1]], failed.GetProperty("data").EnumerateArray().Select(p => p.GetProperty("id").GetString()!));
+    }
+
+    [Fact]
+    public async Task ListPayments_WhenTheQueryIsInvalid_ShouldAnswer400NamingEachParameter()
+    {
+        using var response = await App.SendAsync(HttpMethod.Get, "api/v1/payments?status=paid&limit=0&cursor=nope", Settings.Token());
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("\"status\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"limit\"", body, StringComparison.Ordinal);
+        Assert.Contains("\"cursor\"", body, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Cache-Control: private, no-cache, compared as directives: the worker's header collection writes them in its own
+    /// order ("no-cache, private"), which means the same (RFC 9111 directives are unordered).
+    /// </summary>
+    private static void AssertPrivateNoCache(HttpResponseMessage response)
+    {
+        var cacheControl = response.Headers.CacheControl;
+        Assert.NotNull(cacheControl);
+        Assert.True(cacheControl.Private && cacheControl.NoCache && !cacheControl.Public && cacheControl.MaxAge is null && !cacheControl.NoStore,
+            $"Cache-Control was '{cacheControl}'");
+    }
+
+    private async Task<JsonElement> ListAsync(string token, string query)
+    {
+        using var response = await App.SendAsync(HttpMethod.Get, "api/v1/payments?" + query, token);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        using var json = JsonDocument.Parse(body);
+        return json.RootElement.Clone();
+    }
+}
