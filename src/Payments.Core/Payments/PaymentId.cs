@@ -29,7 +29,6 @@ public readonly record struct PaymentId
         return new PaymentId(Prefix + partitionKey + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(RandomLength / 2)));
     }
 
-    /// <summary>Accepts exactly the ids this app hands out; anything else (traversal, unicode, other callers' formats) is not an id.</summary>
     /// <summary>
     /// The same id for the same seed (an idempotency record's key), so a retry after a partial failure addresses the
     /// resource the first attempt began, instead of starting a second one.
@@ -41,6 +40,7 @@ public readonly record struct PaymentId
             + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(seed)))[..RandomLength]);
     }
 
+    /// <summary>Accepts exactly the ids this app hands out; anything else (traversal, unicode, other callers' formats) is not an id.</summary>
     public static bool TryParse([NotNullWhen(true)] string? value, out PaymentId id)
     {
         id = default;

@@ -30,6 +30,18 @@ public static class Eventually
         }
     }
 
+    /// <summary>Polls until <paramref name="done"/> holds for the probed value, and returns that value.</summary>
+    public static Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        ArgumentNullException.ThrowIfNull(done);
+        return ValueAsync(async () =>
+        {
+            var value = await probe();
+            return (done(value), value);
+        }, what, timeout);
+    }
+
     public static Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(condition);

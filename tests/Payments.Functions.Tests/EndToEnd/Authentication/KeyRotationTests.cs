@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.IdentityModel.Tokens;
+using Payments.Functions.Tests.Infrastructure;
 
 namespace Payments.Functions.Tests.EndToEnd.Authentication;
 
@@ -22,7 +23,7 @@ public sealed class KeyRotationTests(PaymentsAppFixture fixture) : IClassFixture
         fixture.Settings.PublishKeys(issuer.Rsa, rotated);
 
         // The first attempt may fall inside the unknown-kid refresh's rate limit; a retry a moment later must pass.
-        await Poll.UntilAsync(() => ListWithAsync(rotated), status => status == HttpStatusCode.OK, "a token signed with the newly published key is accepted");
+        await Eventually.UntilAsync(() => ListWithAsync(rotated), status => status == HttpStatusCode.OK, "a token signed with the newly published key is accepted");
         Assert.Equal(HttpStatusCode.OK, await ListWithAsync(issuer.Rsa));
     }
 
@@ -33,10 +34,10 @@ public sealed class KeyRotationTests(PaymentsAppFixture fixture) : IClassFixture
         var retiring = issuer.NewRsaKey("rsa-retiring-" + Guid.NewGuid().ToString("N")[..8]);
         var successor = issuer.NewRsaKey("rsa-successor-" + Guid.NewGuid().ToString("N")[..8]);
         fixture.Settings.PublishKeys(issuer.Rsa, retiring);
-        await Poll.UntilAsync(() => ListWithAsync(retiring), status => status == HttpStatusCode.OK, "a token signed with the retiring key is accepted");
+        await Eventually.UntilAsync(() => ListWithAsync(retiring), status => status == HttpStatusCode.OK, "a token signed with the retiring key is accepted");
 
         fixture.Settings.PublishKeys(issuer.Rsa, successor);
-        await Poll.UntilAsync(() => ListWithAsync(successor), status => status == HttpStatusCode.OK, "the successor key is fetched");
+        await Eventually.UntilAsync(() => ListWithAsync(successor), status => status == HttpStatusCode.OK, "the successor key is fetched");
 
         using var response = await fixture.App.SendAsync(HttpMethod.Get, "api/v1/payments", Token(retiring));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);

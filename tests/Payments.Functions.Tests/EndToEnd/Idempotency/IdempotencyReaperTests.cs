@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Tests.Infrastructure;
 using Payments.Core.Idempotency;
 using Payments.Core.Tests.Auth;
+using Payments.Functions.Tests.Infrastructure;
 
 namespace Payments.Functions.Tests.EndToEnd.Idempotency;
 
@@ -35,7 +36,7 @@ public sealed class IdempotencyReaperTests(FastReaperAppFixture fixture) : IClas
             live.Add((table, await ClaimAsync(table, TimeProvider.System, complete: false)));
         }
 
-        await Poll.UntilAsync(
+        await Eventually.UntilAsync(
             async () => (await Task.WhenAll(expired.Select(record => ExistsAsync(record.Table, record.Key)))).Count(exists => exists),
             remaining => remaining == 0, "the reaper deleted every expired record", TimeSpan.FromSeconds(30));
 

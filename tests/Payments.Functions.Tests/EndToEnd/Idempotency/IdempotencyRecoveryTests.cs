@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Tests.Infrastructure;
 using Payments.Core.Idempotency;
 using Payments.Core.Tests.Auth;
+using Payments.Functions.Tests.Infrastructure;
 
 namespace Payments.Functions.Tests.EndToEnd.Idempotency;
 
@@ -54,7 +55,7 @@ public sealed class IdempotencyRecoveryTests(ShortLockAppFixture fixture) : ICla
             Assert.NotNull(whileLocked.Headers.RetryAfter);
         }
 
-        var takeover = await Poll.UntilAsync(async () =>
+        var takeover = await Eventually.UntilAsync(async () =>
         {
             using var response = await PostAsync(token, json, key);
             return (response.StatusCode, Replayed: response.Headers.Contains("Idempotent-Replayed"), Body: await response.Content.ReadAsByteArrayAsync());

@@ -123,12 +123,17 @@ public sealed class PaymentProcessingTests(PaymentsAppFixture fixture) : IClassF
         await Settings.SendPaymentMessageAsync("this is not JSON");
         await Settings.SendPaymentMessageAsync($$"""{"v":2,"paymentId":"{{named.Value}}"}""");
 
-        // The processor parks both in the poison queue at once; the poison function reads them and logs them again.
+        // The processor moves both to the poison queue at once; the poison function logs them and fails on purpose,
+        // so after its retries the host parks them, unchanged, in the poison queue's own poison queue.
         await Eventually.TrueAsync(() => Task.FromResult(
             App.Logs.Count(line => line.Contains("Poison payment message is unreadable", StringComparison.Ordinal)) >= 2
             && App.Logs.Any(line => line.Contains("schema version 2 is unknown", StringComparison.Ordinal) && line.Contains("goes to the poison queue", StringComparison.Ordinal))
             && App.Logs.Any(line => line.Contains("not JSON", StringComparison.Ordinal) && line.Contains("goes to the poison queue", StringComparison.Ordinal))),
             "both unreadable messages are logged by the processor and by the poison function");
+        var parked = Settings.Queue(Settings.Tables.PaymentsPoisonQueue + "-poison");
+        await Eventually.TrueAsync(async () => (await parked.ExistsAsync()).Value
+            && (await parked.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString()).Count(body => body == "this is not JSON" || body.Contains("\"v\":2", StringComparison.Ordinal)) == 2,
+            "both unreadable messages are kept, parked in the poison queue's poison queue", TimeSpan.FromSeconds(90));
         var after = await Settings.Table(Settings.Tables.PaymentsTable).GetEntityAsync<TableEntity>(named.PartitionKey, named.Value);
         Assert.Equal(before.Value.ETag, after.Value.ETag);
         Assert.Equal(nameof(PaymentStatus.Pending), after.Value.GetString("Status"));
