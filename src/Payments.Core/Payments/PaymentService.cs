@@ -43,8 +43,25 @@ public sealed partial class PaymentService(
         var payment = new Payment(id, merchantId, request.Amount, request.Currency, request.Source, request.CustomerId,
             request.Description, request.Metadata ?? [], PaymentStatus.Pending, null, now, now, now, default);
         List<TableTransactionAction> batch = [new(TableTransactionActionType.Add, PaymentEntity.ToEntity(payment)), .. alsoCommit(payment)];
-        var responses = await payments.Table.SubmitTransactionAsync(batch, cancellationToken);
-        payment = payment with { ETag = responses.Value[0].Headers.ETag ?? default };
+        try
+        {
+            var responses = await payments.Table.SubmitTransactionAsync(batch, cancellationToken);
+            payment = payment with { ETag = responses.Value[0].Headers.ETag ?? default };
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedTransactionActionIndex == 0)
+        {
+            // The SDK retries a batch whose answer was lost (a broken connection): the first attempt may have committed,
+            // and the retry then finds the payment. Only this lease writes this id, so if the stored payment is the one
+            // built here, the payment and the recorded response are durable exactly as this request sees them.
+            var stored = await payments.FindAsync(id, cancellationToken);
+            if (stored is null || !IsSameWrite(stored, payment))
+            {
+                throw;
+            }
+
+            LogCommittedByEarlierAttempt(id.Value);
+            payment = payment with { ETag = stored.ETag };
+        }
 
         try
         {
@@ -60,6 +77,10 @@ public sealed partial class PaymentService(
         return new AcceptOutcome.Accepted(payment);
     }
 
+    private static bool IsSameWrite(Payment stored, Payment built) =>
+        string.Equals(stored.MerchantId, built.MerchantId, StringComparison.Ordinal) && stored.Amount == built.Amount
+        && Math.Abs((stored.CreatedAt - built.CreatedAt).TotalMilliseconds) < 1;
+
     private async Task<Payment?> FindOwnedAsync(string merchantId, PaymentId id, CancellationToken cancellationToken)
     {
         var payment = await payments.FindAsync(id, cancellationToken);
@@ -68,6 +89,9 @@ public sealed partial class PaymentService(
 
     [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Payment {PaymentId} accepted: {Amount} {Currency}")]
     private partial void LogAccepted(string paymentId, long amount, string currency);
+
+    [LoggerMessage(EventId = 3303, Level = LogLevel.Warning, Message = "Payment {PaymentId} was committed by an earlier attempt whose answer was lost; accepted as written")]
+    private partial void LogCommittedByEarlierAttempt(string paymentId);
 
     [LoggerMessage(EventId = 3302, Level = LogLevel.Warning, Message = "Payment {PaymentId} is stored but its message could not be enqueued; the sweeper will enqueue it")]
     private partial void LogEnqueueFailed(Exception exception, string paymentId);
