@@ -101,6 +101,7 @@ public sealed class ChaosRun
         Say("Waiting for every payment to reach a terminal state (sweeper every 2 s, retries, poison settling)");
         var (payments, ledger) = await SettleAsync(app, settleEnd + TimeSpan.FromSeconds(30), cancellationToken);
         var invariants = Check(payments, ledger);
+        CountAppEvidence(Path.Combine(_options.OutputDirectory, "host-warnings.log"));
         var result = new ChaosResult(invariants, new Dictionary<string, long>(_counts, StringComparer.Ordinal), _options.OutputDirectory);
         await WriteReportAsync(result);
         foreach (var invariant in invariants)
@@ -379,6 +380,19 @@ public sealed class ChaosRun
         Count("payments.failed", failed);
         Count("ledger.charges", ledger.Count);
         return invariants;
+    }
+
+    /// <summary>
+    /// The injected storage faults happen inside the worker, out of the driver's sight; the app's warnings show what
+    /// they caused (most are absorbed by the SDK's retries and leave no trace).
+    /// </summary>
+    private void CountAppEvidence(string logPath)
+    {
+        var lines = File.Exists(logPath) ? File.ReadLines(logPath).ToList() : [];
+        Count("app-log.payment-batch-committed-by-an-attempt-whose-answer-was-lost", lines.Count(l => l.Contains("was committed by an earlier attempt", StringComparison.Ordinal)));
+        Count("app-log.function-could-not-reach-storage", lines.Count(l => l.Contains("could not reach storage", StringComparison.Ordinal)));
+        Count("app-log.poison-settled", lines.Count(l => l.Contains("exhausted its retries", StringComparison.Ordinal)));
+        Count("app-log.unreadable-messages-to-poison", lines.Count(l => l.Contains("message is unreadable", StringComparison.Ordinal)));
     }
 
     private async Task WriteReportAsync(ChaosResult result)
