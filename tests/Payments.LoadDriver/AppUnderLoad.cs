@@ -81,7 +81,16 @@ public sealed class AppUnderLoad : IAsyncDisposable
             Settings = settings,
             LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance,
         }, timeout.Token);
-        return new AppUnderLoad(connectionString, issuer, settings, host, suffix);
+        var app = new AppUnderLoad(connectionString, issuer, settings, host, suffix);
+        // The app creates its tables and queue in the background as it starts; the driver's own storage calls must
+        // not race that, so it makes sure they exist (creating an existing one is a no-op).
+        foreach (var table in new[] { "Storage:IdempotencyTable", "Storage:PaymentsTable", "Storage:CustomersTable", "Storage:LedgerTable" })
+        {
+            await app.Table(settings[table]).CreateIfNotExistsAsync(cancellationToken);
+        }
+
+        await app.Queue(app.PaymentsQueue).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        return app;
     }
 
     public static HttpClient CreateClient(Uri baseUrl) => new(new SocketsHttpHandler

@@ -33,6 +33,9 @@ public sealed record Invariant(string Name, bool Holds, string Counts);
 
 public sealed record ChaosResult(IReadOnlyList<Invariant> Invariants, IReadOnlyDictionary<string, long> Counts, string ReportDirectory)
 {
+    /// <summary>The 500s no injected fault explains, with their timing against every fault window.</summary>
+    public IReadOnlyList<string> Unexplained { get; init; } = [];
+
     public bool Passed => Invariants.All(i => i.Holds);
 }
 
@@ -49,6 +52,7 @@ public sealed class ChaosRun
     private readonly ConcurrentBag<(DateTimeOffset Start, DateTimeOffset End, string What)> _faultWindows = [];
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<string> _unexplained = [];
 
     private ChaosRun(ChaosOptions options) => _options = options;
 
@@ -102,7 +106,12 @@ public sealed class ChaosRun
         var (payments, ledger) = await SettleAsync(app, settleEnd + TimeSpan.FromSeconds(30), cancellationToken);
         var invariants = Check(payments, ledger);
         CountAppEvidence(Path.Combine(_options.OutputDirectory, "host-warnings.log"));
-        var result = new ChaosResult(invariants, new Dictionary<string, long>(_counts, StringComparer.Ordinal), _options.OutputDirectory);
+        var result = new ChaosResult(invariants, new Dictionary<string, long>(_counts, StringComparer.Ordinal), _options.OutputDirectory) { Unexplained = _unexplained };
+        foreach (var line in _unexplained)
+        {
+            Say("Unexplained: " + line);
+        }
+
         await WriteReportAsync(result);
         foreach (var invariant in invariants)
         {
@@ -365,6 +374,12 @@ public sealed class ChaosRun
         bool InFault(Exchange e) => windows.Any(w => e.Start <= w.End && e.End >= w.Start);
         var fiveHundreds = _exchanges.Where(e => e.Status == 500).ToList();
         var unexplained = fiveHundreds.Count(e => !InFault(e));
+        foreach (var e in fiveHundreds.Where(e => !InFault(e)).Take(10))
+        {
+            var nearest = windows.Count == 0 ? "no fault window" : string.Join("; ", windows.Select(w => Inv.S($"{w.What} {(e.Start - w.Start).TotalSeconds:0.00}s after its start, {(e.Start - w.End).TotalSeconds:0.00}s after its end")));
+            _unexplained.Add(Inv.S($"500 at {e.Start:HH:mm:ss.fff}-{e.End:HH:mm:ss.fff} ({(e.End - e.Start).TotalMilliseconds:0} ms), content type {e.ContentType ?? "none"}, body '{e.Body[..Math.Min(e.Body.Length, 300)]}'; {nearest}"));
+        }
+
         invariants.Add(new("no 500 that was not caused by an injected fault", unexplained == 0,
             Inv.S($"{fiveHundreds.Count} answers were 500, {fiveHundreds.Count - unexplained} while a worker was killed or Azurite was down, {unexplained} otherwise; 503 (storage unavailable, retry) {_exchanges.Count(e => e.Status == 503)}; transport errors {_exchanges.Count(e => e.Status == 0)}")));
 
