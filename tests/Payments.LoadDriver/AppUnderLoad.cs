@@ -63,7 +63,8 @@ public sealed class AppUnderLoad : IAsyncDisposable
     };
 
     public static async Task<AppUnderLoad> StartAsync(
-        string appDirectory, string connectionString, IReadOnlyDictionary<string, string>? overrides, ILoggerFactory? loggerFactory, CancellationToken cancellationToken)
+        string appDirectory, string connectionString, IReadOnlyDictionary<string, string>? overrides, ILoggerFactory? loggerFactory, CancellationToken cancellationToken,
+        TimeSpan? queueMessageLease = null)
     {
         var issuer = new Issuer();
         var suffix = Guid.NewGuid().ToString("N")[..10];
@@ -80,6 +81,7 @@ public sealed class AppUnderLoad : IAsyncDisposable
             AppDirectory = appDirectory,
             Settings = settings,
             LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance,
+            QueueMessageLease = queueMessageLease ?? TimeSpan.FromMinutes(10),
         }, timeout.Token);
         var app = new AppUnderLoad(connectionString, issuer, settings, host, suffix);
         // The app creates its tables and queue in the background as it starts; the driver's own storage calls must

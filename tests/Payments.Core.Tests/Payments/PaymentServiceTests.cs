@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -65,6 +66,24 @@ public sealed class PaymentServiceTests(AzuriteFixture azurite) : IAsyncLifetime
         var stored = (await _payments.FindAsync(id, CancellationToken.None))!;
         Assert.Equal(stored.ETag, accepted.ETag);
         Assert.Single((await _queue.PeekMessagesAsync(32)).Value);
+    }
+
+    [Fact]
+    public async Task AcceptAsync_WhenTheCommittedCompletionLostItsLease_ShouldReportSupersededAndWriteNothing()
+    {
+        // The chaos run's short lock: a slow attempt's lease passes to a retry before it commits.
+        var id = NewId();
+        var record = new TableEntity(id.PartitionKey, "lease-" + id.Value) { ["State"] = "claimed" };
+        var claimed = await _table.AddEntityAsync(record);
+        await _table.UpdateEntityAsync(new TableEntity(id.PartitionKey, record.RowKey) { ["State"] = "taken over" }, ETag.All, TableUpdateMode.Replace);
+
+        var outcome = await Service(_queue).AcceptAsync("merchant-1", id, Request(),
+            _ => [new TableTransactionAction(TableTransactionActionType.UpdateReplace, new TableEntity(id.PartitionKey, record.RowKey) { ["State"] = "completed" }, claimed.Headers.ETag!.Value)],
+            CancellationToken.None);
+
+        Assert.IsType<AcceptOutcome.Superseded>(outcome);
+        Assert.Null(await _payments.FindAsync(id, CancellationToken.None));
+        Assert.Empty((await _queue.PeekMessagesAsync(32)).Value);
     }
 
     [Fact]
