@@ -35,6 +35,10 @@ public sealed class PaymentEndpoints(PaymentService payments, PaymentListing lis
                 return ApiResponse.Problem(new ProblemDetails(ApiProblems.TypeBase + "unknown-customer", "Unknown customer", 422,
                     $"customerId '{unknown.CustomerId}' is not one of your customers. Create the customer first, or leave customerId out."),
                     CollectionPath, traceId) with { Retention = ResponseRetention.Final };
+            case AcceptOutcome.Superseded:
+                // Not stored: the newer attempt stores the key's outcome, which a retry then receives.
+                return ApiResponse.Problem(IdempotencyProblems.InProgress(TimeSpan.FromSeconds(1), lease.LockedUntil), CollectionPath, traceId)
+                    with { Retention = ResponseRetention.Transient };
             default:
                 throw new InvalidOperationException("Unknown accept outcome.");
         }

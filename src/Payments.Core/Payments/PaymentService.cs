@@ -15,6 +15,12 @@ public abstract record AcceptOutcome
 
     /// <summary>customerId names no customer of this merchant: a final answer (422), not worth retrying.</summary>
     public sealed record UnknownCustomer(string CustomerId) : AcceptOutcome;
+
+    /// <summary>
+    /// Another attempt with the same key took the key over (this one outlived its lock) and owns the outcome; nothing
+    /// was written by this attempt, and a retry gets the other attempt's answer.
+    /// </summary>
+    public sealed record Superseded : AcceptOutcome;
 }
 
 /// <summary>
@@ -43,8 +49,39 @@ public sealed partial class PaymentService(
         var payment = new Payment(id, merchantId, request.Amount, request.Currency, request.Source, request.CustomerId,
             request.Description, request.Metadata ?? [], PaymentStatus.Pending, null, now, now, now, default);
         List<TableTransactionAction> batch = [new(TableTransactionActionType.Add, PaymentEntity.ToEntity(payment)), .. alsoCommit(payment)];
-        var responses = await payments.Table.SubmitTransactionAsync(batch, cancellationToken);
-        payment = payment with { ETag = responses.Value[0].Headers.ETag ?? default };
+        try
+        {
+            var responses = await payments.Table.SubmitTransactionAsync(batch, cancellationToken);
+            payment = payment with { ETag = responses.Value[0].Headers.ETag ?? default };
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 412)
+        {
+            // What the caller committed with the payment (the idempotency completion) was conditional on its lease,
+            // and the lease has passed to a newer attempt: the batch wrote nothing, and the newer attempt answers.
+            LogSuperseded(id.Value);
+            return new AcceptOutcome.Superseded();
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedTransactionActionIndex == 0)
+        {
+            // The SDK retries a batch whose answer was lost (a broken connection): the first attempt may have committed,
+            // and the retry then finds the payment. Only this lease writes this id, so if the stored payment is the one
+            // built here, the payment and the recorded response are durable exactly as this request sees them.
+            var stored = await payments.FindAsync(id, cancellationToken);
+            if (stored is null)
+            {
+                throw;
+            }
+
+            if (!IsSameWrite(stored, payment))
+            {
+                // Written by a newer attempt that took the key over: it owns the outcome.
+                LogSuperseded(id.Value);
+                return new AcceptOutcome.Superseded();
+            }
+
+            LogCommittedByEarlierAttempt(id.Value);
+            payment = payment with { ETag = stored.ETag };
+        }
 
         try
         {
@@ -60,6 +97,10 @@ public sealed partial class PaymentService(
         return new AcceptOutcome.Accepted(payment);
     }
 
+    private static bool IsSameWrite(Payment stored, Payment built) =>
+        string.Equals(stored.MerchantId, built.MerchantId, StringComparison.Ordinal) && stored.Amount == built.Amount
+        && Math.Abs((stored.CreatedAt - built.CreatedAt).TotalMilliseconds) < 1;
+
     private async Task<Payment?> FindOwnedAsync(string merchantId, PaymentId id, CancellationToken cancellationToken)
     {
         var payment = await payments.FindAsync(id, cancellationToken);
@@ -68,6 +109,12 @@ public sealed partial class PaymentService(
 
     [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Payment {PaymentId} accepted: {Amount} {Currency}")]
     private partial void LogAccepted(string paymentId, long amount, string currency);
+
+    [LoggerMessage(EventId = 3303, Level = LogLevel.Warning, Message = "Payment {PaymentId} was committed by an earlier attempt whose answer was lost; accepted as written")]
+    private partial void LogCommittedByEarlierAttempt(string paymentId);
+
+    [LoggerMessage(EventId = 3304, Level = LogLevel.Warning, Message = "Payment {PaymentId} was not written by this attempt: a newer attempt with the same key took it over")]
+    private partial void LogSuperseded(string paymentId);
 
     [LoggerMessage(EventId = 3302, Level = LogLevel.Warning, Message = "Payment {PaymentId} is stored but its message could not be enqueued; the sweeper will enqueue it")]
     private partial void LogEnqueueFailed(Exception exception, string paymentId);

@@ -1,8 +1,10 @@
+using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Customers;
 using Payments.Core.Payments;
+using Payments.Core.Storage.Diagnostics;
 using Payments.Core.Tests.Infrastructure;
 
 namespace Payments.Core.Tests.Payments;
@@ -45,6 +47,43 @@ public sealed class PaymentServiceTests(AzuriteFixture azurite) : IAsyncLifetime
         var message = Assert.Single((await _queue.ReceiveMessagesAsync(32)).Value);
         Assert.True(PaymentMessage.TryParse(message.Body.ToString(), out var parsed, out _));
         Assert.Equal(id, parsed!.PaymentId);
+    }
+
+    [Fact]
+    public async Task AcceptAsync_WhenTheBatchCommitsButItsAnswerIsLost_ShouldAcceptOnTheSdkRetryInsteadOfFailing()
+    {
+        // Found by scripts/chaos.sh: the SDK retried the committed batch, got 409 and the request answered 500.
+        var faults = new StorageFaultInjector();
+        var rule = faults.Add(StorageOperation.TableBatch, StorageFaultKind.NetworkError, StorageFaultTiming.AfterSending, times: 1);
+        var faulty = new PaymentRepository(azurite.CreateClients([faults]).GetTableClient(_table.Name), TimeProvider.System);
+        var service = new PaymentService(faulty, new PaymentMessageSender(_queue, _queue), _customers, TimeProvider.System, NullLogger<PaymentService>.Instance);
+        var id = NewId();
+
+        var outcome = await service.AcceptAsync("merchant-1", id, Request(), _ => [], CancellationToken.None);
+
+        Assert.Equal(1, rule.Hits);
+        var accepted = Assert.IsType<AcceptOutcome.Accepted>(outcome).Payment;
+        var stored = (await _payments.FindAsync(id, CancellationToken.None))!;
+        Assert.Equal(stored.ETag, accepted.ETag);
+        Assert.Single((await _queue.PeekMessagesAsync(32)).Value);
+    }
+
+    [Fact]
+    public async Task AcceptAsync_WhenTheCommittedCompletionLostItsLease_ShouldReportSupersededAndWriteNothing()
+    {
+        // The chaos run's short lock: a slow attempt's lease passes to a retry before it commits.
+        var id = NewId();
+        var record = new TableEntity(id.PartitionKey, "lease-" + id.Value) { ["State"] = "claimed" };
+        var claimed = await _table.AddEntityAsync(record);
+        await _table.UpdateEntityAsync(new TableEntity(id.PartitionKey, record.RowKey) { ["State"] = "taken over" }, ETag.All, TableUpdateMode.Replace);
+
+        var outcome = await Service(_queue).AcceptAsync("merchant-1", id, Request(),
+            _ => [new TableTransactionAction(TableTransactionActionType.UpdateReplace, new TableEntity(id.PartitionKey, record.RowKey) { ["State"] = "completed" }, claimed.Headers.ETag!.Value)],
+            CancellationToken.None);
+
+        Assert.IsType<AcceptOutcome.Superseded>(outcome);
+        Assert.Null(await _payments.FindAsync(id, CancellationToken.None));
+        Assert.Empty((await _queue.PeekMessagesAsync(32)).Value);
     }
 
     [Fact]

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Payments.LoadDriver;
+
+/// <summary>report.md, report.json and chart.svg (throughput, p50 and p99 per scenario and concurrency).</summary>
+public static class BenchReport
+{
+    public static async Task WriteAsync(BenchResult result, BenchOptions options, TimeSpan appStartup)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(options);
+        var machine = Inv.S($"{Environment.ProcessorCount} logical cores, {Environment.OSVersion}, .NET {Environment.Version}");
+        var json = JsonSerializer.Serialize(new
+        {
+            createdUtc = DateTime.UtcNow,
+            machine,
+            durationSecondsPerScenario = options.Duration.TotalSeconds,
+            concurrency = options.Concurrency,
+            appStartupSeconds = appStartup.TotalSeconds,
+            scenarios = result.Scenarios.Select(s => new
+            {
+                s.Scenario, s.Clients, s.Operations, s.Errors, s.Seconds, s.PerSecond, s.P50Ms, s.P99Ms, s.MeanMs, s.FirstError,
+                baseline = BenchRun.BaselineOf.GetValueOrDefault(s.Scenario),
+                ratioToBaseline = Ratio(result, s),
+            }),
+            transactions = result.Transactions,
+            goals = result.Goals,
+            drainPaymentsPerSecond = result.DrainPerSecond,
+        }, Inv.Indented);
+        await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "report.json"), json);
+
+        var md = new StringBuilder();
+        md.AppendLine("# Benchmark report").AppendLine()
+          .AppendLine(Inv.S($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {machine}. Azurite, the local Functions host, the worker and this driver share the machine. {options.Duration.TotalSeconds:0.#} s per scenario and concurrency, closed-loop clients."))
+          .AppendLine()
+          .AppendLine("## Goals").AppendLine()
+          .AppendLine("| goal | result | measured | why |").AppendLine("| --- | --- | --- | --- |");
+        foreach (var goal in result.Goals)
+        {
+            md.AppendLine(Inv.S($"| {goal.Name} | {(goal.Met ? "PASS" : "MISS")} | {goal.Measured} | {goal.Why} |"));
+        }
+
+        md.AppendLine().AppendLine("## Storage transactions per operation (counted)").AppendLine()
+          .AppendLine("| operation | transactions | by kind |").AppendLine("| --- | --- | --- |");
+        foreach (var count in result.Transactions)
+        {
+            md.AppendLine(Inv.S($"| {count.Operation} | {count.Total} | {count.Detail} |"));
+        }
+
+        md.AppendLine().AppendLine("## Throughput and latency").AppendLine()
+          .AppendLine("| scenario | clients | ops | ops/s | p50 ms | p99 ms | errors | ratio to its storage minimum |")
+          .AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var s in result.Scenarios)
+        {
+            var ratio = Ratio(result, s);
+            var ratioText = ratio is null ? "-" : Inv.S($"{ratio:P0} of {BenchRun.BaselineOf[s.Scenario]}");
+            md.AppendLine(Inv.S($"| {s.Scenario} | {s.Clients} | {s.Operations} | {s.PerSecond:0.0} | {s.P50Ms:0.00} | {s.P99Ms:0.00} | {s.Errors} | {ratioText} |"));
+        }
+
+        if (result.DrainPerSecond is { } drain)
+        {
+            md.AppendLine().AppendLine(Inv.S($"Queue drain: {drain:0.0} payments/s from the first POST to every payment terminal."));
+        }
+
+        md.AppendLine().AppendLine("![throughput and latency](chart.svg)");
+        await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "report.md"), md.ToString());
+        await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "chart.svg"), Chart(result.Scenarios.Where(s => s.P99Ms > 0).ToList()));
+    }
+
+    public static double? Ratio(BenchResult result, ScenarioResult scenario)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(scenario);
+        if (!BenchRun.BaselineOf.TryGetValue(scenario.Scenario, out var baselineName))
+        {
+            return null;
+        }
+
+        var baseline = result.Scenarios.FirstOrDefault(b => b.Scenario == baselineName && b.Clients == scenario.Clients);
+        return baseline is { PerSecond: > 0 } ? scenario.PerSecond / baseline.PerSecond : null;
+    }
+
+    /// <summary>Two panels of horizontal bars: operations per second, and p50 (solid) with p99 (light) latency.</summary>
+    private static string Chart(List<ScenarioResult> rows)
+    {
+        const int labelWidth = 290, panelWidth = 330, rowHeight = 18, top = 50, gap = 40;
+        var height = top + rows.Count * rowHeight + 40;
+        var width = labelWidth + 2 * panelWidth + gap + 20;
+        var maxRate = Math.Max(1, rows.Select(r => r.PerSecond).DefaultIfEmpty(1).Max());
+        var maxLatency = Math.Max(1, rows.Select(r => r.P99Ms).DefaultIfEmpty(1).Max());
+        var svg = new StringBuilder();
+        svg.AppendLine(Inv.S($"""<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">"""))
+           .AppendLine(Inv.S($"""<rect width="{width}" height="{height}" fill="white"/>"""))
+           .AppendLine(Inv.S($"""<text x="{labelWidth}" y="20" font-size="13" font-weight="bold">operations per second</text>"""))
+           .AppendLine(Inv.S($"""<text x="{labelWidth + panelWidth + gap}" y="20" font-size="13" font-weight="bold">latency ms: p50 (dark), p99 (light)</text>"""))
+           .AppendLine(Inv.S($"""<text x="{labelWidth}" y="38" fill="#666">max {maxRate:0}/s</text>"""))
+           .AppendLine(Inv.S($"""<text x="{labelWidth + panelWidth + gap}" y="38" fill="#666">max {maxLatency:0.0} ms</text>"""));
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            var y = top + i * rowHeight;
+            var label = WebUtility.HtmlEncode(Inv.S($"{row.Scenario} ×{row.Clients}"));
+            var rateWidth = row.PerSecond / maxRate * (panelWidth - 60);
+            var p50Width = row.P50Ms / maxLatency * (panelWidth - 60);
+            var p99Width = row.P99Ms / maxLatency * (panelWidth - 60);
+            var x2 = labelWidth + panelWidth + gap;
+            var color = row.Scenario.StartsWith("raw", StringComparison.Ordinal) ? "#8c8c8c" : "#2f6db5";
+            svg.AppendLine(Inv.S($"""<text x="{labelWidth - 6}" y="{y + 12}" text-anchor="end">{label}</text>"""))
+               .AppendLine(Inv.S($"""<rect x="{labelWidth}" y="{y + 2}" width="{rateWidth:0.0}" height="{rowHeight - 5}" fill="{color}"/>"""))
+               .AppendLine(Inv.S($"""<text x="{labelWidth + rateWidth + 4:0.0}" y="{y + 12}">{row.PerSecond:0}</text>"""))
+               .AppendLine(Inv.S($"""<rect x="{x2}" y="{y + 2}" width="{p99Width:0.0}" height="{rowHeight - 5}" fill="#f2b36f"/>"""))
+               .AppendLine(Inv.S($"""<rect x="{x2}" y="{y + 2}" width="{p50Width:0.0}" height="{rowHeight - 5}" fill="#c4561b"/>"""))
+               .AppendLine(Inv.S($"""<text x="{x2 + p99Width + 4:0.0}" y="{y + 12}">{row.P50Ms:0.0} / {row.P99Ms:0.0}</text>"""));
+        }
+
+        svg.AppendLine(Inv.S($"""<text x="10" y="{height - 12}" fill="#666">grey: raw storage baselines on the same Azurite; blue: the app over HTTP through the local Functions host</text>"""))
+           .AppendLine("</svg>");
+        return svg.ToString();
+    }
+}
