@@ -69,9 +69,25 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
         }
 
         List<TableTransactionAction> batch = [new(TableTransactionActionType.Add, customer.ToEntity()), .. alsoCommit(customer)];
-        var responses = await table.SubmitTransactionAsync(batch, cancellationToken);
-        LogCreated(customer.Id.Value);
-        return new CustomerOutcome.Done(customer with { ETag = responses.Value[0].Headers.ETag ?? default });
+        try
+        {
+            var responses = await table.SubmitTransactionAsync(batch, cancellationToken);
+            LogCreated(customer.Id.Value);
+            return new CustomerOutcome.Done(customer with { ETag = responses.Value[0].Headers.ETag ?? default });
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedTransactionActionIndex == 0)
+        {
+            // The SDK retried a batch whose answer was lost and found the customer: if it is the one built here (only
+            // this id's lease writes it), the first attempt committed it together with the recorded response.
+            var stored = await FindAsync(merchantId, customer.Id.Value, cancellationToken);
+            if (stored is null || Math.Abs((stored.CreatedAt - customer.CreatedAt).TotalMilliseconds) >= 1)
+            {
+                throw;
+            }
+
+            LogCreated(customer.Id.Value);
+            return new CustomerOutcome.Done(stored);
+        }
     }
 
     public async Task<CustomerOutcome> ReplaceAsync(

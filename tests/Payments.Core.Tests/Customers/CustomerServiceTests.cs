@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Api;
 using Payments.Core.Customers;
+using Payments.Core.Storage.Diagnostics;
 using Payments.Core.Tests.Infrastructure;
 
 namespace Payments.Core.Tests.Customers;
@@ -79,6 +80,21 @@ public sealed class CustomerServiceTests(AzuriteFixture azurite) : IAsyncLifetim
         var retry = await CreateAsync("crash@example.com", id: id);
 
         Assert.Equal(id, Assert.IsType<CustomerOutcome.Done>(retry).Customer.Id);
+    }
+
+    [Fact]
+    public async Task CreateAsync_WhenTheBatchCommitsButItsAnswerIsLost_ShouldReportTheCustomerCreated()
+    {
+        var faults = new StorageFaultInjector();
+        var rule = faults.Add(StorageOperation.TableBatch, StorageFaultKind.NetworkError, StorageFaultTiming.AfterSending, times: 1);
+        var faulty = new CustomerService(azurite.CreateClients([faults]).GetTableClient(_table.Name), _time, NullLogger<CustomerService>.Instance);
+        var id = NewId();
+
+        var outcome = await faulty.CreateAsync("merchant-1", id, new CustomerRequest("lost@example.com", "Ada"), _ => [], CancellationToken.None);
+
+        Assert.Equal(1, rule.Hits);
+        Assert.Equal(id, Assert.IsType<CustomerOutcome.Done>(outcome).Customer.Id);
+        Assert.NotNull(await _customers.FindAsync("merchant-1", id.Value, CancellationToken.None));
     }
 
     [Fact]
