@@ -5,12 +5,6 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Payments.Benchmarks;
 
-if (args is ["--drain", var drainCount, ..] && int.TryParse(drainCount, System.Globalization.CultureInfo.InvariantCulture, out var payments))
-{
-    var concurrency = args is [_, _, "--concurrency", var c] ? int.Parse(c, System.Globalization.CultureInfo.InvariantCulture) : 16;
-    return await PaymentDrain.RunAsync(payments, concurrency);
-}
-
 if (args is ["--interleaved"])
 {
     await InterleavedComparison.RunAsync();
