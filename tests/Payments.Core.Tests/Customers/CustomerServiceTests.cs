@@ -4,6 +4,7 @@ using Payments.Core.Api;
 using Payments.Core.Customers;
 using Payments.Core.Storage.Diagnostics;
 using Payments.Core.Tests.Infrastructure;
+using Payments.Testing;
 
 namespace Payments.Core.Tests.Customers;
 
@@ -54,6 +55,7 @@ public sealed class CustomerServiceTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Single(outcomes.OfType<CustomerOutcome.Done>());
         Assert.Equal(49, outcomes.OfType<CustomerOutcome.EmailTaken>().Count());
         var stored = 0;
+        using var inspection = StrictStoragePolicy.InspectionByTest();
         await foreach (var _ in _table.QueryAsync<TableEntity>(e => e.GetString("Kind") == Customer.KindValue))
         {
             stored++;

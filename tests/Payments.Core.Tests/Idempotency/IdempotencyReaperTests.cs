@@ -2,6 +2,7 @@ using Azure.Data.Tables;
 using Payments.Core.Idempotency;
 using Payments.Core.Storage.Diagnostics;
 using Payments.Core.Tests.Infrastructure;
+using Payments.Testing;
 
 namespace Payments.Core.Tests.Idempotency;
 
@@ -20,6 +21,7 @@ public sealed class IdempotencyReaperTests(AzuriteFixture azurite)
     private static async Task<List<string>> RowKeysAsync(TableClient table)
     {
         var keys = new List<string>();
+        using var inspection = StrictStoragePolicy.InspectionByTest();
         await foreach (var e in table.QueryAsync<TableEntity>(select: ["RowKey"]))
         {
             keys.Add(e.RowKey);

@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using Payments.Core.Idempotency;
 using Payments.Core.Storage.Diagnostics;
 using Payments.Core.Tests.Infrastructure;
+using Payments.Testing;
 
 namespace Payments.Core.Tests.Idempotency;
 
@@ -145,6 +146,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
             async () =>
             {
                 // A reaper (or a release) deletes the record after our insert failed and before our read.
+                using var inspection = StrictStoragePolicy.InspectionByTest();
                 await foreach (var e in plainHolder[0].QueryAsync<TableEntity>())
                 {
                     await plainHolder[0].DeleteEntityAsync(e.PartitionKey, e.RowKey);

@@ -2,6 +2,7 @@ using Azure;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Payments.Core.Storage;
+using Payments.Testing;
 
 namespace Payments.Core.Tests.Infrastructure;
 
@@ -16,8 +17,12 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public string ConnectionString { get; } =
         Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value ? value : "UseDevelopmentStorage=true";
 
+    /// <summary>Sees every request of every client made here: a cross-partition query fails the call and the run.</summary>
+    public StorageGuard StorageGuard { get; } = new();
+
+    /// <summary>Clients behind the strict storage guard, plus the test's own policies (counters, fault injection).</summary>
     public StorageClientFactory CreateClients(params HttpPipelinePolicy[] policies) =>
-        new(new StorageConnection.ConnectionString(ConnectionString), policies);
+        new(new StorageConnection.ConnectionString(ConnectionString), [new StrictStoragePolicy(StorageGuard), .. policies]);
 
     /// <summary>A table or queue name no other test class uses, so classes run in parallel without sharing data.</summary>
     public static string UniqueName(string prefix) => prefix + Guid.NewGuid().ToString("N")[..12];
@@ -34,7 +39,12 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    /// <summary>Fails the run when code under test broke contract rule 1 and swallowed the guard's exception.</summary>
+    public Task DisposeAsync()
+    {
+        StorageGuard.ThrowIfViolated();
+        return Task.CompletedTask;
+    }
 
     public async Task<TableClient> CreateTableAsync(string prefix)
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Payments;
 using Payments.Core.Payments.Gateway;
 using Payments.Core.Tests.Infrastructure;
+using Payments.Testing;
 
 namespace Payments.Core.Tests.Payments;
 
@@ -185,6 +186,7 @@ public sealed class PaymentProcessorTests(AzuriteFixture azurite) : IAsyncLifeti
     private async Task<int> CountLedgerAsync(PaymentId id)
     {
         var count = 0;
+        using var inspection = StrictStoragePolicy.InspectionByTest();
         await foreach (var _ in _ledgerTable.QueryAsync<TableEntity>(e => e.RowKey == id.Value))
         {
             count++;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Payments.Core.Storage;
 using Payments.Core.Tests.Auth;
 using Payments.Functions.Tests.Infrastructure;
+using Payments.Testing;
 
 namespace Payments.Functions.Tests.EndToEnd;
 
@@ -115,9 +116,12 @@ public sealed class PaymentsApp : IAsyncDisposable
 public sealed class PaymentsAppSettings : IDisposable
 {
     private readonly string _keysDirectory = Directory.CreateTempSubdirectory("payments-e2e-keys").FullName;
+    private readonly StorageProxy _storageProxy;
 
     public PaymentsAppSettings()
     {
+        // Kestrel binds and starts synchronously enough for a constructor; there is no synchronization context here.
+        _storageProxy = StorageProxy.StartAsync(ConnectionString, new StorageGuard(), CancellationToken.None).GetAwaiter().GetResult();
         var suffix = Guid.NewGuid().ToString("N")[..10];
         Tables = new StorageOptions
         {
@@ -132,6 +136,9 @@ public sealed class PaymentsAppSettings : IDisposable
 
     public string ConnectionString { get; } =
         Environment.GetEnvironmentVariable(PaymentsApp.AzuriteVariable) is { Length: > 0 } value ? value : "UseDevelopmentStorage=true";
+
+    /// <summary>Sees every table request the app's worker makes (through <see cref="StorageProxy"/>): rule 1 and request counts.</summary>
+    public StorageGuard StorageGuard => _storageProxy.Guard;
 
     public TestIssuer Issuer { get; } = new();
 
@@ -163,7 +170,8 @@ public sealed class PaymentsAppSettings : IDisposable
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["AzureWebJobsStorage"] = ConnectionString,
-            [StorageOptions.ConnectionName] = ConnectionString,
+            // The app's own storage goes through the strict guard; the host's (queue triggers, AzureWebJobsStorage) does not.
+            [StorageOptions.ConnectionName] = _storageProxy.ConnectionString,
             ["Storage:IdempotencyTable"] = Tables.IdempotencyTable,
             ["Storage:PaymentsTable"] = Tables.PaymentsTable,
             ["Storage:CustomersTable"] = Tables.CustomersTable,
@@ -188,9 +196,12 @@ public sealed class PaymentsAppSettings : IDisposable
         return settings;
     }
 
+    /// <summary>Fails the test class when the app broke contract rule 1, even where it swallowed the proxy's error.</summary>
     public void Dispose()
     {
         Issuer.Dispose();
         Directory.Delete(_keysDirectory, recursive: true);
+        _storageProxy.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        StorageGuard.ThrowIfViolated();
     }
 }

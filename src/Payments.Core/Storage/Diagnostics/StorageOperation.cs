@@ -26,8 +26,16 @@ public static class StorageOperations
     public static StorageOperation Classify(Request request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var path = request.Uri.Path.TrimEnd('/');
-        var method = request.Method;
+        return Classify(request.Method.Method, request.Uri.Path);
+    }
+
+    /// <summary>The same classification from a request's method and URI path, as a proxy in front of storage sees them.</summary>
+    public static StorageOperation Classify(string httpMethod, string uriPath)
+    {
+        ArgumentNullException.ThrowIfNull(httpMethod);
+        ArgumentNullException.ThrowIfNull(uriPath);
+        var path = uriPath.TrimEnd('/');
+        var method = RequestMethod.Parse(httpMethod);
         if (path.EndsWith("/messages", StringComparison.Ordinal) || path.Contains("/messages/", StringComparison.Ordinal))
         {
             return StorageOperation.QueueMessage;

@@ -1,0 +1,167 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Payments.Core.Storage.Diagnostics;
+
+namespace Payments.Testing;
+
+/// <summary>
+/// The strict storage guard for the app's worker process (end-to-end tests, chaos, benchmarks): a loopback reverse
+/// proxy in front of Azurite's table endpoint. The app gets <see cref="ConnectionString"/>, whose TableEndpoint is
+/// this proxy; every table request passes <see cref="StorageGuard.Inspect"/> and is forwarded unchanged (Shared Key
+/// signatures cover the path, not the host), or answered 400 with the violation when it breaks contract rule 1.
+/// The fixture calls <see cref="StorageGuard.ThrowIfViolated"/> at the end, so a violation the app swallowed still fails.
+/// </summary>
+public sealed class StorageProxy : IAsyncDisposable
+{
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "TE", "Trailer", "Host",
+    };
+
+    private readonly WebApplication _server;
+    private readonly HttpClient _forward;
+
+    private StorageProxy(WebApplication server, HttpClient forward, StorageGuard guard, string connectionString)
+    {
+        _server = server;
+        _forward = forward;
+        Guard = guard;
+        ConnectionString = connectionString;
+    }
+
+    public StorageGuard Guard { get; }
+
+    /// <summary>The storage connection string the app uses: Azurite's, with the table endpoint pointing at this proxy.</summary>
+    public string ConnectionString { get; }
+
+    public static async Task<StorageProxy> StartAsync(string azuriteConnectionString, StorageGuard guard, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(guard);
+        var settings = StorageConnectionStrings.Parse(azuriteConnectionString);
+        var tableEndpoint = new Uri(settings["TableEndpoint"]);
+        var forward = new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            MaxConnectionsPerServer = 256,
+        })
+        { Timeout = TimeSpan.FromSeconds(60) };
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        var server = builder.Build();
+        server.Run(context => ForwardAsync(context, forward, tableEndpoint, guard));
+        await server.StartAsync(cancellationToken);
+
+        var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        settings["TableEndpoint"] = new UriBuilder(tableEndpoint) { Host = address.Host, Port = address.Port }.Uri.ToString().TrimEnd('/');
+        return new StorageProxy(server, forward, guard, StorageConnectionStrings.Format(settings));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.StopAsync();
+        await _server.DisposeAsync();
+        _forward.Dispose();
+    }
+
+    private static async Task ForwardAsync(HttpContext context, HttpClient forward, Uri target, StorageGuard guard)
+    {
+        var request = context.Request;
+        if (guard.Inspect(request.Method, request.Path.Value ?? "/", request.QueryString.Value) is { } violation)
+        {
+            // 400 with Table Storage's error shape: not retried by the SDK, and the app's answer shows the reason.
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            context.Response.Headers["x-ms-error-code"] = "StrictStorageGuardViolation";
+            context.Response.ContentType = "application/json;odata=minimalmetadata";
+            await context.Response.WriteAsync(
+                """{"odata.error":{"code":"StrictStorageGuardViolation","message":{"lang":"en-US","value":"""
+                + System.Text.Json.JsonSerializer.Serialize(violation) + "}}}",
+                Encoding.UTF8, context.RequestAborted);
+            return;
+        }
+
+        var uri = new UriBuilder(target) { Path = request.Path.Value, Query = request.QueryString.Value }.Uri;
+        using var outgoing = new HttpRequestMessage(new HttpMethod(request.Method), uri);
+        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, context.RequestAborted);
+            outgoing.Content = new ByteArrayContent(buffer.ToArray());
+        }
+
+        foreach (var (name, values) in request.Headers)
+        {
+            if (HopByHop.Contains(name))
+            {
+                continue;
+            }
+
+            if (!outgoing.Headers.TryAddWithoutValidation(name, values.ToArray()))
+            {
+                outgoing.Content?.Headers.TryAddWithoutValidation(name, values.ToArray());
+            }
+        }
+
+        using var answer = await forward.SendAsync(outgoing, HttpCompletionOption.ResponseContentRead, context.RequestAborted);
+        var body = await answer.Content.ReadAsByteArrayAsync(context.RequestAborted);
+        if (answer.StatusCode == HttpStatusCode.OK && StorageOperations.Classify(request.Method, request.Path.Value ?? "/") == StorageOperation.TableQuery)
+        {
+            guard.RecordQueryAnswer(body);
+        }
+
+        context.Response.StatusCode = (int)answer.StatusCode;
+        foreach (var (name, values) in answer.Headers.Concat(answer.Content.Headers))
+        {
+            if (!HopByHop.Contains(name) && !name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                context.Response.Headers[name] = values.ToArray();
+            }
+        }
+
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted);
+    }
+}
+
+/// <summary>Reads and writes storage connection strings, expanding the development shorthand to Azurite's default endpoints.</summary>
+public static class StorageConnectionStrings
+{
+    private const string DevelopmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    public static Dictionary<string, string> Parse(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        if (connectionString.Trim().TrimEnd(';').Equals("UseDevelopmentStorage=true", StringComparison.OrdinalIgnoreCase))
+        {
+            connectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + DevelopmentKey
+                + ";BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;"
+                + "TableEndpoint=http://127.0.0.1:10002/devstoreaccount1";
+        }
+
+        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var part in connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0)
+            {
+                settings[part[..equals]] = part[(equals + 1)..];
+            }
+        }
+
+        return settings.ContainsKey("TableEndpoint") ? settings
+            : throw new ArgumentException("The storage connection string names no TableEndpoint; the strict storage guard needs Azurite's.", nameof(connectionString));
+    }
+
+    public static string Format(IReadOnlyDictionary<string, string> settings) =>
+        string.Join(';', settings.Select(pair => pair.Key + "=" + pair.Value)) + ";";
+}

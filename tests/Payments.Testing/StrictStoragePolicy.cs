@@ -1,0 +1,64 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Payments.Core.Storage.Diagnostics;
+
+namespace Payments.Testing;
+
+/// <summary>
+/// The strict storage guard for in-process tests: every request a storage client sends passes
+/// <see cref="StorageGuard.Inspect"/>; a cross-partition table query throws <see cref="StorageGuardViolationException"/>
+/// instead of going out. A test's own look at the table (asserting what was written) runs inside
+/// <see cref="InspectionByTest"/>, which counts but does not judge.
+/// </summary>
+public sealed class StrictStoragePolicy(StorageGuard guard) : HttpPipelinePolicy
+{
+    private static readonly AsyncLocal<bool> TestIsInspecting = new();
+
+    public StorageGuard Guard => guard;
+
+    /// <summary>Marks the storage calls made until disposal as the test's own inspection, not the code under test's.</summary>
+    public static IDisposable InspectionByTest()
+    {
+        var previous = TestIsInspecting.Value;
+        TestIsInspecting.Value = true;
+        return new Restore(previous);
+    }
+
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        Check(message);
+        ProcessNext(message, pipeline);
+        Record(message);
+    }
+
+    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        Check(message);
+        await ProcessNextAsync(message, pipeline);
+        Record(message);
+    }
+
+    private void Check(HttpMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var uri = message.Request.Uri;
+        if (guard.Inspect(message.Request.Method.Method, uri.Path, uri.Query, TestIsInspecting.Value) is { } violation)
+        {
+            throw new StorageGuardViolationException(violation);
+        }
+    }
+
+    private void Record(HttpMessage message)
+    {
+        if (!TestIsInspecting.Value && message.HasResponse && message.Response.Status == 200
+            && StorageOperations.Classify(message.Request) == StorageOperation.TableQuery && message.Response.ContentStream is { CanSeek: true })
+        {
+            guard.RecordQueryAnswer(message.Response.Content.ToMemory().Span);
+        }
+    }
+
+    private sealed class Restore(bool previous) : IDisposable
+    {
+        public void Dispose() => TestIsInspecting.Value = previous;
+    }
+}
