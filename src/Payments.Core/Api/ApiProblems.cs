@@ -27,4 +27,10 @@ public static class ApiProblems
 
     public static ProblemDetails NotFound(string what) => new(
         TypeBase + "not-found", "Not found", 404, $"No {what} with this id exists for the caller.");
+
+    /// <summary>Table Storage refused a write as invalid (400): the request holds more than an entity can, in a way validation did not foresee.</summary>
+    public static ProblemDetails NotStorable(string? storageErrorCode) => new(
+        TypeBase + "not-storable", "The request cannot be stored", 400,
+        $"Storage refused to store this request ({storageErrorCode ?? "no error code"}); nothing was written. A string property holds at most " +
+        "64 KiB as stored (JSON-escaped, UTF-16) and an entity 1 MiB: send less metadata or a shorter description, with the same or a new Idempotency-Key.");
 }

@@ -14,20 +14,26 @@ public sealed class CustomerEndpoints(CustomerService customers)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ApiResponse? created = null;
-        var outcome = await customers.CreateAsync(merchantId, CustomerId.Derive(lease.PartitionKey, lease.RowKey), request, customer =>
+        // The id stays the same across a takeover (the taker finds the email claim the crashed attempt made for it) and
+        // is new when the key starts over after its retention, so the old customer is never touched.
+        var id = CustomerId.Derive(lease.PartitionKey, lease.ResourceSeed);
+        var outcome = await customers.CreateAsync(merchantId, id, request, lease.RecordKey.ScopeHash, async (customer, batch, ct) =>
         {
             var json = CustomerResource.From(customer).ToJson();
             created = ApiResponse.Resource(201, json, StrongETag.For(json), $"{CollectionPath}/{customer.Id.Value}");
-            return [lease.CreateCompletionAction(created.ToStoredResponse())];
+            return await lease.SubmitAsync(batch, created.ToStoredResponse(), ct) == BatchCommit.Committed;
         }, cancellationToken);
 
         switch (outcome)
         {
             case CustomerOutcome.Done:
-                lease.MarkCompletedByHandler();
                 return created!;
             case CustomerOutcome.EmailTaken taken:
                 return EmailTaken(taken, CollectionPath, traceId) with { Retention = ResponseRetention.Final };
+            case CustomerOutcome.Superseded:
+                // The idempotency layer answers 409 in progress for the attempt that took the key over; this is not stored.
+                return ApiResponse.Problem(IdempotencyProblems.InProgress(TimeSpan.FromSeconds(1), lease.LockedUntil), CollectionPath, traceId)
+                    with { Retention = ResponseRetention.Transient };
             default:
                 throw new InvalidOperationException("Unknown customer outcome.");
         }

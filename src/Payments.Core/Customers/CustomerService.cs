@@ -22,6 +22,9 @@ public abstract record CustomerOutcome
 
     /// <summary>If-Match named a version that is no longer current.</summary>
     public sealed record PreconditionFailed(string CurrentETag) : CustomerOutcome;
+
+    /// <summary>Another attempt with the same idempotency key owns the outcome (it took the key over); nothing was written.</summary>
+    public sealed record Superseded : CustomerOutcome;
 }
 
 /// <summary>
@@ -52,42 +55,41 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
     }
 
     /// <summary>
-    /// Creates customer <paramref name="id"/>; <paramref name="alsoCommit"/> rides in the same entity group transaction
-    /// (an idempotency completion), so the customer and its recorded response appear together.
+    /// Creates customer <paramref name="id"/>. <paramref name="commit"/> submits the batch (the customer, plus what the
+    /// caller adds: the idempotency completion) and says whether this attempt's batch is durable; false means nothing
+    /// was written because another attempt owns the outcome (<see cref="CustomerOutcome.Superseded"/>).
     /// </summary>
-    public async Task<CustomerOutcome> CreateAsync(
+    public Task<CustomerOutcome> CreateAsync(
         string merchantId, CustomerId id, CustomerRequest request,
-        Func<Customer, IEnumerable<TableTransactionAction>> alsoCommit, CancellationToken cancellationToken)
+        Func<Customer, IReadOnlyList<TableTransactionAction>, CancellationToken, Task<bool>> commit, CancellationToken cancellationToken) =>
+        CreateAsync(merchantId, id, request, retryScope: null, commit, cancellationToken);
+
+    /// <param name="retryScope">
+    /// What retries of one request share (its idempotency record): an email claim made under the same scope for a
+    /// customer that never appeared is an earlier attempt's unfinished work, taken over at once instead of after
+    /// <see cref="AbandonedClaimAge"/>. A retry after the key was released derives a new customer id.
+    /// </param>
+    public async Task<CustomerOutcome> CreateAsync(
+        string merchantId, CustomerId id, CustomerRequest request, string? retryScope,
+        Func<Customer, IReadOnlyList<TableTransactionAction>, CancellationToken, Task<bool>> commit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(alsoCommit);
+        ArgumentNullException.ThrowIfNull(commit);
         var now = time.GetUtcNow();
         var customer = new Customer(id, merchantId, request.Email, request.Name, now, now, default);
-        if (await ClaimEmailAsync(merchantId, request.Email, customer.Id, cancellationToken) is { } taken)
+        if (await ClaimEmailAsync(merchantId, request.Email, customer.Id, cancellationToken, retryScope) is { } taken)
         {
             return taken;
         }
 
-        List<TableTransactionAction> batch = [new(TableTransactionActionType.Add, customer.ToEntity()), .. alsoCommit(customer)];
-        try
+        List<TableTransactionAction> batch = [new(TableTransactionActionType.Add, customer.ToEntity())];
+        if (!await commit(customer, batch, cancellationToken))
         {
-            var responses = await table.SubmitTransactionAsync(batch, cancellationToken);
-            LogCreated(customer.Id.Value);
-            return new CustomerOutcome.Done(customer with { ETag = responses.Value[0].Headers.ETag ?? default });
+            return new CustomerOutcome.Superseded();
         }
-        catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedTransactionActionIndex == 0)
-        {
-            // The SDK retried a batch whose answer was lost and found the customer: if it is the one built here (only
-            // this id's lease writes it), the first attempt committed it together with the recorded response.
-            var stored = await FindAsync(merchantId, customer.Id.Value, cancellationToken);
-            if (stored is null || Math.Abs((stored.CreatedAt - customer.CreatedAt).TotalMilliseconds) >= 1)
-            {
-                throw;
-            }
 
-            LogCreated(customer.Id.Value);
-            return new CustomerOutcome.Done(stored);
-        }
+        LogCreated(customer.Id.Value);
+        return new CustomerOutcome.Done(customer);
     }
 
     public async Task<CustomerOutcome> ReplaceAsync(
@@ -174,7 +176,8 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
             : (current, null);
     }
 
-    private async Task<CustomerOutcome?> ClaimEmailAsync(string merchantId, string email, CustomerId claimant, CancellationToken cancellationToken)
+    private async Task<CustomerOutcome?> ClaimEmailAsync(
+        string merchantId, string email, CustomerId claimant, CancellationToken cancellationToken, string? retryScope = null)
     {
         var (partition, row) = ClaimKeys(merchantId, email);
         var claim = new TableEntity(partition, row)
@@ -183,6 +186,7 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
             ["MerchantId"] = merchantId,
             ["CustomerId"] = claimant.Value,
             ["ClaimedAt"] = time.GetUtcNow(),
+            ["RetryScope"] = retryScope,
         };
         for (var attempt = 0; attempt < MaxConflicts; attempt++)
         {
@@ -209,7 +213,8 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
 
             var holder = holderId is null ? null : await FindAsync(merchantId, holderId, cancellationToken);
             var holderStillUsesEmail = holder is not null && string.Equals(Normalize(holder.Email), Normalize(email), StringComparison.Ordinal);
-            var abandoned = holder is null && held.GetDateTimeOffset("ClaimedAt") is { } claimedAt && time.GetUtcNow() - claimedAt > AbandonedClaimAge;
+            var abandoned = holder is null && ((held.GetDateTimeOffset("ClaimedAt") is { } claimedAt && time.GetUtcNow() - claimedAt > AbandonedClaimAge)
+                || (retryScope is not null && held.GetString("RetryScope") == retryScope));
             if (holderStillUsesEmail || (holder is null && !abandoned))
             {
                 return new CustomerOutcome.EmailTaken(CustomerId.TryParse(holderId, out var taken) ? taken : claimant);

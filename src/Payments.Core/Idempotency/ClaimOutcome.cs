@@ -45,4 +45,7 @@ public enum IdempotencyLeaseState
     CompletedByHandler,
     Released,
     Lost,
+
+    /// <summary>The handler's transaction found the key owned by another attempt; the idempotency layer answers with that.</summary>
+    Answered,
 }

@@ -55,4 +55,10 @@ internal static partial class IdempotencyLog
 
     [LoggerMessage(EventId = 5016, Level = LogLevel.Information, Message = "Idempotency reaper deleted {Deleted} expired records ({Skipped} changed meanwhile and were kept) out of {Scanned} scanned")]
     public static partial void Reaped(this ILogger logger, int deleted, int skipped, int scanned);
+
+    [LoggerMessage(EventId = 5017, Level = LogLevel.Warning, Message = "Idempotency key {KeyId} of subject {SubjectId}: the transaction committed but its answer was lost; recognized by its attempt id")]
+    public static partial void CommittedAnswerLost(this ILogger logger, string keyId, string subjectId);
+
+    [LoggerMessage(EventId = 5018, Level = LogLevel.Warning, Message = "Idempotency key {KeyId} of subject {SubjectId}: storage refused the handler's write ({ErrorCode}); answered 400, nothing written, key released")]
+    public static partial void StorageRejected(this ILogger logger, string keyId, string subjectId, string? errorCode);
 }

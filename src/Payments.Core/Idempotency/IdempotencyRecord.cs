@@ -10,7 +10,8 @@ internal sealed record IdempotencyRecord(
     string Fingerprint,
     string? Subject,
     string? Key,
-    string? ClaimId,
+    string? AttemptId,
+    string? Generation,
     int Executions,
     DateTimeOffset LockedUntil,
     DateTimeOffset ExpiresAt,
@@ -26,7 +27,8 @@ internal sealed record IdempotencyRecord(
     public const string FingerprintProperty = "Fingerprint";
     public const string SubjectProperty = "Subject";
     public const string KeyProperty = "IdempotencyKey";
-    public const string ClaimIdProperty = "ClaimId";
+    public const string AttemptIdProperty = "AttemptId";
+    public const string GenerationProperty = "Generation";
     public const string ExecutionsProperty = "Executions";
     public const string LockedUntilProperty = "LockedUntil";
     public const string ExpiresAtProperty = "ExpiresAt";
@@ -39,9 +41,16 @@ internal sealed record IdempotencyRecord(
 
     public bool IsCompleted => State == CompletedState;
 
+    /// <summary>Whether the record is for this very request (same caller, key and fingerprint).</summary>
+    public bool Matches(string subject, IdempotencyKey key, RequestFingerprint fingerprint) =>
+        Fingerprint == fingerprint.Value && Subject == subject && Key == key.Value;
+
+    /// <summary>A fresh id for one record write: whoever reads the record later knows which write put it there.</summary>
+    public static string NewAttemptId() => Guid.NewGuid().ToString("N");
+
     public static TableEntity InProgress(
-        IdempotencyRecordKey recordKey, string subject, IdempotencyKey key, RequestFingerprint fingerprint, string claimId,
-        int executions, DateTimeOffset now, IdempotencyOptions options) =>
+        IdempotencyRecordKey recordKey, string subject, IdempotencyKey key, RequestFingerprint fingerprint, string attemptId,
+        string generation, int executions, DateTimeOffset now, IdempotencyOptions options) =>
         new(recordKey.PartitionKey, recordKey.RowKey)
         {
             [KindProperty] = KindValue,
@@ -49,13 +58,14 @@ internal sealed record IdempotencyRecord(
             [FingerprintProperty] = fingerprint.Value,
             [SubjectProperty] = subject,
             [KeyProperty] = key.Value,
-            [ClaimIdProperty] = claimId,
+            [AttemptIdProperty] = attemptId,
+            [GenerationProperty] = generation,
             [ExecutionsProperty] = executions,
             [LockedUntilProperty] = now + options.Lock,
             [ExpiresAtProperty] = now + options.Retention,
         };
 
-    public static TableEntity Completed(IdempotencyLease lease, StoredResponse response, DateTimeOffset now, IdempotencyOptions options)
+    public static TableEntity Completed(IdempotencyLease lease, string attemptId, StoredResponse response, DateTimeOffset now, IdempotencyOptions options)
     {
         var entity = new TableEntity(lease.PartitionKey, lease.RowKey)
         {
@@ -64,7 +74,8 @@ internal sealed record IdempotencyRecord(
             [FingerprintProperty] = lease.Fingerprint.Value,
             [SubjectProperty] = lease.Subject,
             [KeyProperty] = lease.Key.Value,
-            [ClaimIdProperty] = lease.ClaimId,
+            [AttemptIdProperty] = attemptId,
+            [GenerationProperty] = lease.Generation,
             [ExecutionsProperty] = lease.Execution,
             [LockedUntilProperty] = lease.LockedUntil,
             // Retention counts from the outcome, so a slow first attempt still gets its full replay window.
@@ -118,7 +129,8 @@ internal sealed record IdempotencyRecord(
             entity.GetString(FingerprintProperty) ?? string.Empty,
             entity.GetString(SubjectProperty),
             entity.GetString(KeyProperty),
-            entity.GetString(ClaimIdProperty),
+            entity.GetString(AttemptIdProperty),
+            entity.GetString(GenerationProperty),
             entity.GetInt32(ExecutionsProperty) ?? 1,
             entity.GetDateTimeOffset(LockedUntilProperty) ?? DateTimeOffset.MinValue,
             entity.GetDateTimeOffset(ExpiresAtProperty) ?? DateTimeOffset.MinValue,

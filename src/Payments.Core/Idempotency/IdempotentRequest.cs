@@ -22,6 +22,9 @@ public sealed record IdempotentRequest(
 
     /// <summary>The table holding the records; null: the default idempotency table (Storage:IdempotencyTable).</summary>
     public string? Table { get; init; }
+
+    /// <summary>Claim the key before the handler runs (default), or let the handler's own transaction carry the record.</summary>
+    public IdempotencyMode Mode { get; init; }
 }
 
 /// <summary>Whether a handler's response is kept for replays.</summary>

@@ -58,6 +58,11 @@ public sealed class IdempotentRequestProcessor
         var recordKey = IdempotencyRecordKey.For(request.Subject, key);
         var subjectId = IdempotencyRecordKey.SubjectLogId(request.Subject);
 
+        if (request.Mode == IdempotencyMode.Claimless)
+        {
+            return await ExecuteAsync(request, store.BeginClaimless(request.Subject, key, fingerprint), store, execute, recordKey.LogId, subjectId, cancellationToken);
+        }
+
         ClaimOutcome outcome;
         try
         {
@@ -69,26 +74,9 @@ public sealed class IdempotentRequestProcessor
             return Problem(request, IdempotencyProblems.StoreUnavailable(), IdempotencyDisposition.StoreUnavailable);
         }
 
-        switch (outcome)
-        {
-            case ClaimOutcome.Replay replay:
-                _logger.Replayed(recordKey.LogId, subjectId, replay.Response.StatusCode);
-                return new IdempotentResponse(
-                    replay.Response.StatusCode,
-                    [.. replay.Response.Headers, new(IdempotentResponse.ReplayedHeader, "true")],
-                    replay.Response.Body,
-                    IdempotencyDisposition.Replayed);
-            case ClaimOutcome.Mismatch:
-                _logger.Mismatch(recordKey.LogId, subjectId);
-                return Problem(request, IdempotencyProblems.KeyReused(), IdempotencyDisposition.Mismatch);
-            case ClaimOutcome.InProgress inProgress:
-                _logger.InProgress(recordKey.LogId, subjectId, inProgress.LockedUntil);
-                return Problem(request, IdempotencyProblems.InProgress(inProgress.RetryAfter, inProgress.LockedUntil), IdempotencyDisposition.InProgress);
-            case ClaimOutcome.Claimed claimed:
-                return await ExecuteAsync(claimed.Lease, store, execute, recordKey.LogId, subjectId, cancellationToken);
-            default:
-                throw new InvalidOperationException($"Unknown claim outcome {outcome.GetType().Name}.");
-        }
+        return outcome is ClaimOutcome.Claimed claimed
+            ? await ExecuteAsync(request, claimed.Lease, store, execute, recordKey.LogId, subjectId, cancellationToken)
+            : Answer(request, outcome, recordKey.LogId, subjectId);
     }
 
     /// <summary>
@@ -148,14 +136,45 @@ public sealed class IdempotentRequestProcessor
         return outcome;
     }
 
+    /// <summary>What the key answers when this attempt does not execute (or its transaction found the key owned by another).</summary>
+    private IdempotentResponse Answer(IdempotentRequest request, ClaimOutcome outcome, string keyId, string subjectId)
+    {
+        switch (outcome)
+        {
+            case ClaimOutcome.Replay replay:
+                _logger.Replayed(keyId, subjectId, replay.Response.StatusCode);
+                return new IdempotentResponse(
+                    replay.Response.StatusCode,
+                    [.. replay.Response.Headers, new(IdempotentResponse.ReplayedHeader, "true")],
+                    replay.Response.Body,
+                    IdempotencyDisposition.Replayed);
+            case ClaimOutcome.Mismatch:
+                _logger.Mismatch(keyId, subjectId);
+                return Problem(request, IdempotencyProblems.KeyReused(), IdempotencyDisposition.Mismatch);
+            case ClaimOutcome.InProgress inProgress:
+                _logger.InProgress(keyId, subjectId, inProgress.LockedUntil);
+                return Problem(request, IdempotencyProblems.InProgress(inProgress.RetryAfter, inProgress.LockedUntil), IdempotencyDisposition.InProgress);
+            default:
+                throw new InvalidOperationException($"Unexpected claim outcome {outcome.GetType().Name}.");
+        }
+    }
+
     private async Task<IdempotentResponse> ExecuteAsync(
-        IdempotencyLease lease, IdempotencyStore store, Func<IdempotencyLease, CancellationToken, Task<HandlerResult>> execute,
+        IdempotentRequest request, IdempotencyLease lease, IdempotencyStore store, Func<IdempotencyLease, CancellationToken, Task<HandlerResult>> execute,
         string keyId, string subjectId, CancellationToken cancellationToken)
     {
         HandlerResult result;
         try
         {
             result = await execute(lease, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 400 && lease.State == IdempotencyLeaseState.Active)
+        {
+            // Storage refused the handler's write as invalid (an entity or property over its limit): nothing was written,
+            // and sending it again cannot succeed. A precise 4xx, not a 500; the key is released for a corrected request.
+            _logger.StorageRejected(keyId, subjectId, ex.ErrorCode);
+            await ReleaseQuietlyAsync(lease, keyId, subjectId, statusCode: null);
+            return Problem(request, ApiProblems.NotStorable(ex.ErrorCode), IdempotencyDisposition.Rejected);
         }
         catch
         {
@@ -170,6 +189,12 @@ public sealed class IdempotentRequestProcessor
         }
 
         ArgumentNullException.ThrowIfNull(result);
+        if (lease.State == IdempotencyLeaseState.Answered)
+        {
+            // The handler's transaction found the key owned by another attempt: that attempt's answer is the key's.
+            return Answer(request, lease.Answer!, keyId, subjectId);
+        }
+
         if (result.Retention == ResponseRetention.Default)
         {
             result = result with { Retention = lease.Retention };
@@ -206,7 +231,17 @@ public sealed class IdempotentRequestProcessor
         try
         {
             // Not the caller's token: the effect happened, so its outcome is stored even if the caller has gone.
-            if (await lease.CompleteAsync(response, afterHandler.Token) == LeaseCompletion.LeaseLost)
+            if (lease.Mode == IdempotencyMode.Claimless)
+            {
+                // No transaction of the handler's carried the record: store the outcome alone, under the same rule.
+                if (await lease.SubmitAsync([], response, afterHandler.Token) == BatchCommit.Answered)
+                {
+                    return Answer(request, lease.Answer!, keyId, subjectId);
+                }
+
+                _logger.Completed(keyId, subjectId, result.StatusCode, "orchestrator");
+            }
+            else if (await lease.CompleteAsync(response, afterHandler.Token) == LeaseCompletion.LeaseLost)
             {
                 _logger.LeaseLost(keyId, subjectId, "completion");
             }

@@ -77,6 +77,15 @@ public sealed record CreatePaymentRequest(
                 }
             }
 
+            if (problems.Count == 0 && PaymentEntity.StoredBytes(PaymentEntity.MetadataJson(Metadata)) is var stored && stored > PaymentEntity.MaxStringPropertyBytes)
+            {
+                // Validated as it will be stored: the JSON writer escapes characters such as < > & ' + (six characters
+                // each), and Table Storage counts every character as two bytes.
+                problems.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"metadata takes {stored:N0} bytes as stored (JSON-escaped, UTF-16; characters such as < > & ' + are escaped to six characters); " +
+                    $"at most {PaymentEntity.MaxStringPropertyBytes:N0} fit. Send fewer or shorter values."));
+            }
+
             if (problems.Count > 0)
             {
                 errors["metadata"] = [.. problems];

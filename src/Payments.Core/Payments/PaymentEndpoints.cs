@@ -10,33 +10,34 @@ public sealed class PaymentEndpoints(PaymentService payments, PaymentListing lis
     public const string CollectionPath = "/api/v1/payments";
 
     /// <summary>
-    /// Accepts a payment under a claimed idempotency key. The payment and the recorded response are written in one
-    /// entity group transaction, so a replay can never find one without the other.
+    /// Accepts a payment under an idempotency key (claimless: the only effect is one batch). The payment and the
+    /// recorded response are written in one entity group transaction, so a replay can never find one without the other.
+    /// The payment's id is new for every attempt (derived from <see cref="IdempotencyLease.ResourceSeed"/>), so a key
+    /// reused after its record expired or was reaped creates a new payment and leaves the old one untouched.
     /// </summary>
     public async Task<ApiResponse> CreateAsync(
         string merchantId, IdempotencyLease lease, CreatePaymentRequest request, string? traceId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        var id = PaymentId.Derive(lease.PartitionKey, lease.RowKey);
+        var id = PaymentId.Derive(lease.PartitionKey, lease.ResourceSeed);
         ApiResponse? accepted = null;
-        var outcome = await payments.AcceptAsync(merchantId, id, request, payment =>
+        var outcome = await payments.AcceptAsync(merchantId, id, request, async (payment, batch, ct) =>
         {
             var json = PaymentResource.From(payment).ToJson();
             accepted = ApiResponse.Resource(202, json, StrongETag.For(json), $"{CollectionPath}/{payment.Id.Value}");
-            return [lease.CreateCompletionAction(accepted.ToStoredResponse())];
+            return await lease.SubmitAsync(batch, accepted.ToStoredResponse(), ct) == BatchCommit.Committed;
         }, cancellationToken);
 
         switch (outcome)
         {
             case AcceptOutcome.Accepted:
-                lease.MarkCompletedByHandler();
                 return accepted!;
             case AcceptOutcome.UnknownCustomer unknown:
                 return ApiResponse.Problem(new ProblemDetails(ApiProblems.TypeBase + "unknown-customer", "Unknown customer", 422,
                     $"customerId '{unknown.CustomerId}' is not one of your customers. Create the customer first, or leave customerId out."),
                     CollectionPath, traceId) with { Retention = ResponseRetention.Final };
             case AcceptOutcome.Superseded:
-                // Not stored: the newer attempt stores the key's outcome, which a retry then receives.
+                // The idempotency layer answers with the outcome of the attempt that owns the key; this is not stored.
                 return ApiResponse.Problem(IdempotencyProblems.InProgress(TimeSpan.FromSeconds(1), lease.LockedUntil), CollectionPath, traceId)
                     with { Retention = ResponseRetention.Transient };
             default:

@@ -8,6 +8,19 @@ public static class PaymentEntity
 {
     public const string KindValue = "payment";
 
+    /// <summary>Table Storage's limit for one string property: 64 KiB, counted as UTF-16.</summary>
+    public const int MaxStringPropertyBytes = 64 * 1024;
+
+    /// <summary>The metadata exactly as it is stored (JSON, with the serializer's escaping), or null when there is none.</summary>
+    public static string? MetadataJson(IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        return metadata.Count == 0 ? null : JsonSerializer.Serialize(metadata, PaymentJsonContext.Default.IReadOnlyDictionaryStringString);
+    }
+
+    /// <summary>What a string property takes in Table Storage: two bytes per UTF-16 code unit.</summary>
+    public static int StoredBytes(string? value) => (value?.Length ?? 0) * sizeof(char);
+
     public static TableEntity ToEntity(Payment payment)
     {
         ArgumentNullException.ThrowIfNull(payment);
@@ -20,7 +33,7 @@ public static class PaymentEntity
             ["Source"] = payment.Source,
             ["CustomerId"] = payment.CustomerId,
             ["Description"] = payment.Description,
-            ["Metadata"] = payment.Metadata.Count == 0 ? null : JsonSerializer.Serialize(payment.Metadata, PaymentJsonContext.Default.IReadOnlyDictionaryStringString),
+            ["Metadata"] = MetadataJson(payment.Metadata),
             ["Status"] = payment.Status.ToString(),
             ["FailureCode"] = payment.FailureCode,
             ["CreatedAt"] = payment.CreatedAt,

@@ -17,8 +17,8 @@ public abstract record AcceptOutcome
     public sealed record UnknownCustomer(string CustomerId) : AcceptOutcome;
 
     /// <summary>
-    /// Another attempt with the same key took the key over (this one outlived its lock) and owns the outcome; nothing
-    /// was written by this attempt, and a retry gets the other attempt's answer.
+    /// Another attempt with the same key owns the outcome (it committed first, or took the key over); nothing was
+    /// written by this attempt, and the idempotency layer answers with the other attempt's outcome.
     /// </summary>
     public sealed record Superseded : AcceptOutcome;
 }
@@ -34,12 +34,17 @@ public sealed partial class PaymentService(
     public Task<Payment?> FindAsync(string merchantId, string id, CancellationToken cancellationToken) =>
         PaymentId.TryParse(id, out var paymentId) ? FindOwnedAsync(merchantId, paymentId, cancellationToken) : Task.FromResult<Payment?>(null);
 
+    /// <summary>
+    /// Accepts payment <paramref name="id"/>. <paramref name="commit"/> submits the batch (the payment, plus whatever the
+    /// caller adds: the idempotency record) and says whether this attempt's batch is durable; false means it wrote
+    /// nothing because another attempt owns the outcome.
+    /// </summary>
     public async Task<AcceptOutcome> AcceptAsync(
         string merchantId, PaymentId id, CreatePaymentRequest request,
-        Func<Payment, IEnumerable<TableTransactionAction>> alsoCommit, CancellationToken cancellationToken)
+        Func<Payment, IReadOnlyList<TableTransactionAction>, CancellationToken, Task<bool>> commit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(alsoCommit);
+        ArgumentNullException.ThrowIfNull(commit);
         if (request.CustomerId is { } customerId && await customers.FindAsync(merchantId, customerId, cancellationToken) is null)
         {
             return new AcceptOutcome.UnknownCustomer(customerId);
@@ -48,39 +53,11 @@ public sealed partial class PaymentService(
         var now = time.GetUtcNow();
         var payment = new Payment(id, merchantId, request.Amount, request.Currency, request.Source, request.CustomerId,
             request.Description, request.Metadata ?? [], PaymentStatus.Pending, null, now, now, now, default);
-        List<TableTransactionAction> batch = [new(TableTransactionActionType.Add, PaymentEntity.ToEntity(payment)), .. alsoCommit(payment)];
-        try
+        List<TableTransactionAction> batch = [new(TableTransactionActionType.Add, PaymentEntity.ToEntity(payment))];
+        if (!await commit(payment, batch, cancellationToken))
         {
-            var responses = await payments.Table.SubmitTransactionAsync(batch, cancellationToken);
-            payment = payment with { ETag = responses.Value[0].Headers.ETag ?? default };
-        }
-        catch (TableTransactionFailedException ex) when (ex.Status == 412)
-        {
-            // What the caller committed with the payment (the idempotency completion) was conditional on its lease,
-            // and the lease has passed to a newer attempt: the batch wrote nothing, and the newer attempt answers.
             LogSuperseded(id.Value);
             return new AcceptOutcome.Superseded();
-        }
-        catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedTransactionActionIndex == 0)
-        {
-            // The SDK retries a batch whose answer was lost (a broken connection): the first attempt may have committed,
-            // and the retry then finds the payment. Only this lease writes this id, so if the stored payment is the one
-            // built here, the payment and the recorded response are durable exactly as this request sees them.
-            var stored = await payments.FindAsync(id, cancellationToken);
-            if (stored is null)
-            {
-                throw;
-            }
-
-            if (!IsSameWrite(stored, payment))
-            {
-                // Written by a newer attempt that took the key over: it owns the outcome.
-                LogSuperseded(id.Value);
-                return new AcceptOutcome.Superseded();
-            }
-
-            LogCommittedByEarlierAttempt(id.Value);
-            payment = payment with { ETag = stored.ETag };
         }
 
         try
@@ -97,10 +74,6 @@ public sealed partial class PaymentService(
         return new AcceptOutcome.Accepted(payment);
     }
 
-    private static bool IsSameWrite(Payment stored, Payment built) =>
-        string.Equals(stored.MerchantId, built.MerchantId, StringComparison.Ordinal) && stored.Amount == built.Amount
-        && Math.Abs((stored.CreatedAt - built.CreatedAt).TotalMilliseconds) < 1;
-
     private async Task<Payment?> FindOwnedAsync(string merchantId, PaymentId id, CancellationToken cancellationToken)
     {
         var payment = await payments.FindAsync(id, cancellationToken);
@@ -110,10 +83,7 @@ public sealed partial class PaymentService(
     [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Payment {PaymentId} accepted: {Amount} {Currency}")]
     private partial void LogAccepted(string paymentId, long amount, string currency);
 
-    [LoggerMessage(EventId = 3303, Level = LogLevel.Warning, Message = "Payment {PaymentId} was committed by an earlier attempt whose answer was lost; accepted as written")]
-    private partial void LogCommittedByEarlierAttempt(string paymentId);
-
-    [LoggerMessage(EventId = 3304, Level = LogLevel.Warning, Message = "Payment {PaymentId} was not written by this attempt: a newer attempt with the same key took it over")]
+    [LoggerMessage(EventId = 3304, Level = LogLevel.Warning, Message = "Payment {PaymentId} was not written: another attempt with the same key owns its outcome")]
     private partial void LogSuperseded(string paymentId);
 
     [LoggerMessage(EventId = 3302, Level = LogLevel.Warning, Message = "Payment {PaymentId} is stored but its message could not be enqueued; the sweeper will enqueue it")]

@@ -11,7 +11,8 @@ namespace Payments.Functions.Middleware;
 
 /// <summary>
 /// The outermost middleware for HTTP triggers: anything unexpected becomes a problem+json answer without internals.
-/// Storage that cannot be reached is a 503 with Retry-After (retry with the same Idempotency-Key); anything else a 500.
+/// Storage that cannot be reached is a 503 with Retry-After (retry with the same Idempotency-Key); a write storage
+/// refused as invalid (400) is a 400 naming what cannot be stored; anything else a 500.
 /// </summary>
 public sealed partial class ExceptionMiddleware(ILogger<ExceptionMiddleware> logger) : IFunctionsWorkerMiddleware
 {
@@ -41,7 +42,9 @@ public sealed partial class ExceptionMiddleware(ILogger<ExceptionMiddleware> log
                 LogUnexpected(exception, context.FunctionDefinition.Name, context.InvocationId);
             }
 
-            var problem = unavailable
+            var problem = exception is RequestFailedException { Status: 400 } refused
+                ? ApiProblems.NotStorable(refused.ErrorCode)
+                : unavailable
                 ? new ProblemDetails(ApiProblems.TypeBase + "storage-unavailable", "Storage is unavailable", 503,
                     "The request could not be completed because storage did not answer. Retry later with the same Idempotency-Key: it will not run twice.",
                     RetryAfterSeconds: 2)

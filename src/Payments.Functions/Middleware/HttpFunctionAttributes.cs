@@ -14,13 +14,18 @@ public enum IdempotencyRecords
 }
 
 /// <summary>
-/// Runs the function under the request's Idempotency-Key: the key is claimed before the function runs, the outcome is
-/// stored, and retries get the stored outcome. The function finds its lease with <c>context.GetIdempotencyLease()</c>.
+/// Runs the function under the request's Idempotency-Key: the outcome is stored and retries get it. Claim-first (the
+/// default) claims the key before the function runs; claimless lets the function's own transaction carry the record
+/// (<c>IdempotencyLease.SubmitAsync</c>), for functions whose only effect is that transaction. The function finds its
+/// lease with <c>context.GetIdempotencyLease()</c>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
-public sealed class IdempotentAttribute(IdempotencyRecords records = IdempotencyRecords.Default) : Attribute
+public sealed class IdempotentAttribute(
+    IdempotencyRecords records = IdempotencyRecords.Default, Core.Idempotency.IdempotencyMode mode = Core.Idempotency.IdempotencyMode.ClaimFirst) : Attribute
 {
     public IdempotencyRecords Records { get; } = records;
+
+    public Core.Idempotency.IdempotencyMode Mode { get; } = mode;
 }
 
 /// <summary>

@@ -32,6 +32,7 @@ public sealed class IdempotencyMiddleware(IdempotentRequestProcessor processor, 
             context.GetCaller().Subject, request.Header("Idempotency-Key"), request.Method, request.Url.AbsolutePath, request.Header("Content-Type"), body)
         {
             TraceId = context.TraceId(),
+            Mode = idempotent.Mode,
             Table = idempotent.Records switch
             {
                 IdempotencyRecords.Payments => storage.Value.PaymentsTable,

@@ -1,3 +1,4 @@
+using Payments.Core.Api;
 using Payments.Core.Payments;
 
 namespace Payments.Core.Tests.Api;
@@ -55,5 +56,40 @@ public sealed class CreatePaymentRequestTests
         var problems = (Valid() with { Metadata = metadata }).Validate()["metadata"];
 
         Assert.Equal(3, problems.Length);
+    }
+
+    [Fact]
+    public void Validate_WhenMetadataEscapesPastTheStoredPropertyLimit_ShouldNameMetadata()
+    {
+        // The issue's case: within every per-entry limit, yet 11 values of 500 '<' take 66 KB once JSON-escaped as UTF-16.
+        var metadata = Enumerable.Range(0, 11).ToDictionary(i => "k" + i, _ => new string('<', 500));
+
+        var problem = Assert.Single((Valid() with { Metadata = metadata }).Validate()["metadata"]);
+
+        Assert.Contains("as stored", problem, StringComparison.Ordinal);
+        Assert.Contains("65,536", problem, StringComparison.Ordinal);
+        Assert.True(PaymentEntity.StoredBytes(PaymentEntity.MetadataJson(metadata)) > PaymentEntity.MaxStringPropertyBytes);
+    }
+
+    [Fact]
+    public void Validate_WhenEscapedMetadataStillFits_ShouldAcceptIt()
+    {
+        var metadata = Enumerable.Range(0, 10).ToDictionary(i => "k" + i, _ => new string('<', 500));
+
+        Assert.Empty((Valid() with { Metadata = metadata }).Validate());
+        Assert.True(PaymentEntity.StoredBytes(PaymentEntity.MetadataJson(metadata)) <= PaymentEntity.MaxStringPropertyBytes);
+    }
+
+    [Fact]
+    public void ReadValid_WhenMetadataWouldNotFitAsStored_ShouldRefuseWith400NamingMetadata()
+    {
+        var values = string.Join(",", Enumerable.Range(0, 11).Select(i => $"\"k{i}\":\"{new string('<', 500)}\""));
+        var body = System.Text.Encoding.UTF8.GetBytes("""{"amount":1999,"currency":"EUR","source":"tok_visa","metadata":{""" + values + "}}");
+
+        var refused = Assert.IsType<BodyReadResult<CreatePaymentRequest>.Refused>(
+            RequestBody.ReadValid<CreatePaymentRequest>(body, "application/json"));
+
+        Assert.Equal(400, refused.Problem.Status);
+        Assert.True(refused.Problem.Errors!.ContainsKey("metadata"));
     }
 }

@@ -234,7 +234,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task CreateCompletionAction_WhenBatchedWithTheResource_ShouldCommitBothInOneTransaction()
+    public async Task SubmitAsync_WhenBatchedWithTheResource_ShouldCommitBothInOneTransaction()
     {
         var h = await IdempotencyHarness.CreateAsync(azurite);
         var key = IdempotencyKey.Parse("k1");
@@ -242,8 +242,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
         h.Counter.Reset();
 
         var resource = new TableEntity(lease.PartitionKey, "payment-pay_1") { ["Amount"] = 1999 };
-        await h.Table.SubmitTransactionAsync([new TableTransactionAction(TableTransactionActionType.Add, resource), lease.CreateCompletionAction(Response())]);
-        lease.MarkCompletedByHandler();
+        Assert.Equal(BatchCommit.Committed, await lease.SubmitAsync([new TableTransactionAction(TableTransactionActionType.Add, resource)], Response(), CancellationToken.None));
 
         Assert.Equal(1, h.Counter.Snapshot().Total);
         Assert.Equal(1, h.Counter.Snapshot()[StorageOperation.TableBatch]);
@@ -253,7 +252,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task CreateCompletionAction_WhenLeaseWasTakenOver_ShouldFailTheWholeBatch()
+    public async Task SubmitAsync_WhenLeaseWasTakenOver_ShouldWriteNothingAndAnswerInProgress()
     {
         var h = await IdempotencyHarness.CreateAsync(azurite);
         var key = IdempotencyKey.Parse("k1");
@@ -262,10 +261,10 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
         _ = Lease(await h.Store.ClaimAsync(Subject, key, Fingerprint, CancellationToken.None));
 
         var resource = new TableEntity(stale.PartitionKey, "payment-stale") { ["Amount"] = 1999 };
-        var failed = await Assert.ThrowsAsync<TableTransactionFailedException>(() => h.Table.SubmitTransactionAsync(
-            [new TableTransactionAction(TableTransactionActionType.Add, resource), stale.CreateCompletionAction(Response())]));
+        var outcome = await stale.SubmitAsync([new TableTransactionAction(TableTransactionActionType.Add, resource)], Response(), CancellationToken.None);
 
-        Assert.Equal(412, failed.Status);
+        Assert.Equal(BatchCommit.Answered, outcome);
+        Assert.Equal(IdempotencyLeaseState.Answered, stale.State);
         Assert.False((await h.PlainTable.GetEntityIfExistsAsync<TableEntity>(stale.PartitionKey, "payment-stale")).HasValue);
     }
 

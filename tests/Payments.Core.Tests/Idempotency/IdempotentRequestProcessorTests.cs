@@ -456,9 +456,7 @@ public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
             var id = "pay_" + Interlocked.Increment(ref executions);
             var result = IdempotencyHarness.Created(id);
             var resource = new TableEntity(lease.PartitionKey, "payment-" + id) { ["Amount"] = 1999 };
-            await lease.Table.SubmitTransactionAsync(
-                [new TableTransactionAction(TableTransactionActionType.Add, resource), lease.CreateCompletionAction(new StoredResponse(result.StatusCode, result.Headers, result.Body))], ct);
-            lease.MarkCompletedByHandler();
+            await lease.SubmitAsync([new TableTransactionAction(TableTransactionActionType.Add, resource)], new StoredResponse(result.StatusCode, result.Headers, result.Body), ct);
             return result;
         }
 

@@ -30,6 +30,7 @@ public sealed class StorageBudgetTests(AzuriteFixture azurite, ITestOutputHelper
     private readonly StorageTransactionCounter _ledger = new();
 
     private PaymentEndpoints _endpoints = null!;
+    private CustomerService _customers = null!;
     private IdempotentRequestProcessor _idempotency = null!;
     private PaymentProcessor _processor = null!;
     private string _paymentsTable = null!;
@@ -52,6 +53,7 @@ public sealed class StorageBudgetTests(AzuriteFixture azurite, ITestOutputHelper
         var clients = azurite.CreateClients(_app);
         var payments = new PaymentRepository(clients.GetTableClient(_paymentsTable), TimeProvider.System);
         var customers = new CustomerService(clients.GetTableClient(customersTable), TimeProvider.System, NullLogger<CustomerService>.Instance);
+        _customers = customers;
         var messages = new PaymentMessageSender(clients.GetQueueClient(queueName), clients.GetQueueClient(queueName + "-poison"));
         var service = new PaymentService(payments, messages, customers, TimeProvider.System, NullLogger<PaymentService>.Instance);
         _endpoints = new PaymentEndpoints(service, new PaymentListing(payments));
@@ -69,7 +71,7 @@ public sealed class StorageBudgetTests(AzuriteFixture azurite, ITestOutputHelper
     public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
-    public async Task CreatePayment_WhenTheKeyIsNew_ShouldCostAtMostThreeStorageTransactions()
+    public async Task CreatePayment_WhenTheKeyIsNew_ShouldCostTheBatchAndTheEnqueue()
     {
         _app.Reset();
 
@@ -78,8 +80,24 @@ public sealed class StorageBudgetTests(AzuriteFixture azurite, ITestOutputHelper
         var cost = _app.Snapshot();
         output.WriteLine($"POST /api/v1/payments, new key: {cost}");
         Assert.Equal(202, response.StatusCode);
-        Assert.True(cost.Total <= 3, $"POST with a new key cost {cost}");
-        Assert.Equal(1, cost[StorageOperation.EntityInsert]);
+        Assert.Equal(2, cost.Total);
+        Assert.Equal(1, cost[StorageOperation.TableBatch]);
+        Assert.Equal(1, cost[StorageOperation.QueueMessage]);
+    }
+
+    [Fact]
+    public async Task CreatePayment_WhenTheKeyIsNewAndNamesACustomer_ShouldAddOnePointRead()
+    {
+        var customer = await CreateCustomerAsync();
+        _app.Reset();
+
+        var response = await CreatePaymentAsync("budget-" + Guid.NewGuid(), customer);
+
+        var cost = _app.Snapshot();
+        output.WriteLine($"POST /api/v1/payments with customerId, new key: {cost}");
+        Assert.Equal(202, response.StatusCode);
+        Assert.Equal(3, cost.Total);
+        Assert.Equal(1, cost[StorageOperation.EntityRead]);
         Assert.Equal(1, cost[StorageOperation.TableBatch]);
         Assert.Equal(1, cost[StorageOperation.QueueMessage]);
     }
@@ -98,6 +116,24 @@ public sealed class StorageBudgetTests(AzuriteFixture azurite, ITestOutputHelper
         Assert.Equal(IdempotencyDisposition.Replayed, replay.Disposition);
         Assert.Equal(first.Body.ToArray(), replay.Body.ToArray());
         Assert.True(cost.Total <= 2, $"A replay cost {cost}");
+        Assert.Equal(0, cost[StorageOperation.QueueMessage]);
+    }
+
+    [Fact]
+    public async Task CreatePayment_WhenTheKeyIsReplayedWithACustomer_ShouldCostAtMostThreeStorageTransactions()
+    {
+        var customer = await CreateCustomerAsync();
+        var key = "budget-" + Guid.NewGuid();
+        var first = await CreatePaymentAsync(key, customer);
+        _app.Reset();
+
+        var replay = await CreatePaymentAsync(key, customer);
+
+        var cost = _app.Snapshot();
+        output.WriteLine($"POST /api/v1/payments with customerId, replayed key: {cost}");
+        Assert.Equal(IdempotencyDisposition.Replayed, replay.Disposition);
+        Assert.Equal(first.Body.ToArray(), replay.Body.ToArray());
+        Assert.True(cost.Total <= 3, $"A replay with customerId cost {cost}");
         Assert.Equal(0, cost[StorageOperation.QueueMessage]);
     }
 
@@ -137,14 +173,27 @@ public sealed class StorageBudgetTests(AzuriteFixture azurite, ITestOutputHelper
         Assert.Equal(1, ledger[StorageOperation.EntityInsert]);
     }
 
-    /// <summary>What CreatePayment does behind IdempotencyMiddleware: the endpoint runs as the processor's handler.</summary>
-    private Task<IdempotentResponse> CreatePaymentAsync(string key)
+    private async Task<string> CreateCustomerAsync()
     {
-        var body = Encoding.UTF8.GetBytes("""{"amount":1999,"currency":"EUR","source":"tok_visa"}""");
-        var request = new IdempotentRequest(Merchant, key, "POST", PaymentEndpoints.CollectionPath, "application/json", body) { Table = _paymentsTable };
+        var id = CustomerId.New(Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..3]);
+        var created = await _customers.CreateAsync(Merchant, id, new CustomerRequest($"{Guid.NewGuid():N}@example.com", "Ada"),
+            PlainCommit.To<Customer>(_customers.Table), CancellationToken.None);
+        return Assert.IsType<CustomerOutcome.Done>(created).Customer.Id.Value;
+    }
+
+    /// <summary>What CreatePayment does behind IdempotencyMiddleware ([Idempotent(Payments, Claimless)]): the endpoint runs as the processor's handler.</summary>
+    private Task<IdempotentResponse> CreatePaymentAsync(string key, string? customerId = null)
+    {
+        var customer = customerId is null ? string.Empty : $$""","customerId":"{{customerId}}" """.TrimEnd();
+        var body = Encoding.UTF8.GetBytes($$"""{"amount":1999,"currency":"EUR","source":"tok_visa"{{customer}}}""");
+        var request = new IdempotentRequest(Merchant, key, "POST", PaymentEndpoints.CollectionPath, "application/json", body)
+        {
+            Table = _paymentsTable,
+            Mode = IdempotencyMode.Claimless,
+        };
         return _idempotency.ProcessAsync(request, async (lease, cancellationToken) =>
         {
-            var answer = await _endpoints.CreateAsync(Merchant, lease, new CreatePaymentRequest(1999, "EUR", "tok_visa", null, null, null), null, cancellationToken);
+            var answer = await _endpoints.CreateAsync(Merchant, lease, new CreatePaymentRequest(1999, "EUR", "tok_visa", customerId, null, null), null, cancellationToken);
             lease.Retention = answer.Retention;
             return new HandlerResult(answer.StatusCode, answer.Headers, answer.Body) { Retention = lease.Retention };
         }, CancellationToken.None);

@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
+using Payments.Core.Idempotency;
 using Payments.Core.Payments;
 using Payments.Functions.Middleware;
 
@@ -9,7 +10,7 @@ public sealed class CreatePayment(PaymentEndpoints payments)
 {
     [Function(nameof(CreatePayment))]
     [RequestBody(typeof(CreatePaymentRequest))]
-    [Idempotent(IdempotencyRecords.Payments)]
+    [Idempotent(IdempotencyRecords.Payments, IdempotencyMode.Claimless)]
     public async Task<HttpResponseData> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/payments")] HttpRequestData request, FunctionContext context)
     {

@@ -70,7 +70,10 @@ public sealed class IdempotencyRecoveryTests(ShortLockAppFixture fixture) : ICla
         Assert.Equal(2, await fixture.Settings.PaymentCountAsync(merchant)); // the warm-up's and the retried one
         var record = await fixture.Settings.Table(fixture.Settings.Tables.PaymentsTable).GetEntityAsync<Azure.Data.Tables.TableEntity>(
             IdempotencyRecordKey.For(merchant, IdempotencyKey.Parse(key)).PartitionKey, IdempotencyRecordKey.For(merchant, IdempotencyKey.Parse(key)).RowKey);
-        Assert.Equal(2, record.Value.GetInt32("Executions")); // the dead attempt, then exactly one takeover
+        // Payments run claimless: the in-progress record a dead claim-first attempt left is honoured until its lock
+        // expires, then replaced by the one batch that carried the payment, with that batch's own attempt id.
+        Assert.Equal("completed", record.Value.GetString("State"));
+        Assert.False(string.IsNullOrEmpty(record.Value.GetString("AttemptId")));
     }
 
     [Fact]
