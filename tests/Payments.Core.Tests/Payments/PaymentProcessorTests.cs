@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Payments;
 using Payments.Core.Payments.Gateway;
@@ -173,6 +174,109 @@ public sealed class PaymentProcessorTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.Equal(before!.ETag, (await _payments.FindAsync(payment.Id, CancellationToken.None))!.ETag);
     }
 
+    [Fact]
+    public async Task SettleAsync_WhenItRunsWhileADuplicateDeliveryIsAboutToCharge_ShouldVoidSoNoMoneyMoves()
+    {
+        var payment = await InsertPendingAsync(SimulatedPaymentGateway.SucceedingSource);
+        var gated = new GatedPaymentGateway(_gateway, GatedPaymentGateway.GatePosition.BeforeCharge);
+        var processor = new PaymentProcessor(_payments, gated, NullLogger<PaymentProcessor>.Instance);
+        var processing = processor.ProcessAsync(new PaymentMessage(payment.Id).Serialize(), CancellationToken.None);
+        await gated.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var settled = await _settler.SettleAsync(new PaymentMessage(payment.Id).Serialize(), CancellationToken.None);
+        gated.Release();
+        var processed = await processing.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(PaymentStatus.Failed, Assert.IsType<ProcessingOutcome.Settled>(settled).Payment.Status);
+        Assert.IsType<ChargeOutcome.Voided>(gated.HeldOutcome);
+        Assert.IsType<ProcessingOutcome.AlreadyTerminal>(processed);
+        var stored = await _payments.FindAsync(payment.Id, CancellationToken.None);
+        Assert.Equal(PaymentStatus.Failed, stored!.Status);
+        Assert.Equal(FailureCodes.ProcessingError, stored.FailureCode);
+        Assert.Null(await _gateway.FindChargeAsync(payment.Id.Value, CancellationToken.None));
+        Assert.Equal(0, await CountLedgerAsync(payment.Id));
+    }
+
+    [Fact]
+    public async Task SettleAsync_WhenItRunsAfterADuplicateDeliveryChargedButBeforeItsStatusMove_ShouldMarkSucceededWithOneCharge()
+    {
+        var payment = await InsertPendingAsync(SimulatedPaymentGateway.SucceedingSource);
+        var gated = new GatedPaymentGateway(_gateway, GatedPaymentGateway.GatePosition.AfterCharge);
+        var processor = new PaymentProcessor(_payments, gated, NullLogger<PaymentProcessor>.Instance);
+        var processing = processor.ProcessAsync(new PaymentMessage(payment.Id).Serialize(), CancellationToken.None);
+        await gated.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var settled = await _settler.SettleAsync(new PaymentMessage(payment.Id).Serialize(), CancellationToken.None);
+        gated.Release();
+        var processed = await processing.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var settlement = Assert.IsType<ProcessingOutcome.Settled>(settled);
+        Assert.Equal(PaymentStatus.Succeeded, settlement.Payment.Status);
+        Assert.True(settlement.ChargeReplayed);
+        Assert.IsType<ProcessingOutcome.AlreadyTerminal>(processed);
+        Assert.Equal(PaymentStatus.Succeeded, (await _payments.FindAsync(payment.Id, CancellationToken.None))!.Status);
+        Assert.Equal(1, await CountLedgerAsync(payment.Id));
+        Assert.False(await _gateway.IsRefundedAsync(payment.Id.Value, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_WhenItsChargeLandsOnAPaymentAlreadyFailed_ShouldRefundItAndLogAnErrorWithThePaymentId()
+    {
+        var payment = await InsertPendingAsync(SimulatedPaymentGateway.SucceedingSource);
+        var gated = new GatedPaymentGateway(_gateway, GatedPaymentGateway.GatePosition.BeforeCharge);
+        var logger = new ListLogger<PaymentProcessor>();
+        var processor = new PaymentProcessor(_payments, gated, logger);
+        var processing = processor.ProcessAsync(new PaymentMessage(payment.Id).Serialize(), CancellationToken.None);
+        await gated.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Failed by a path that did not void the key first (what a provider completing a charge after its caller
+        // timed out looks like): the charge still lands.
+        var current = await _payments.FindAsync(payment.Id, CancellationToken.None);
+        Assert.IsType<PaymentChange.Changed>(
+            await _payments.MoveAsync(current!, PaymentStatus.Failed, FailureCodes.ProcessingError, CancellationToken.None));
+        gated.Release();
+        var processed = await processing.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var refunded = Assert.IsType<ProcessingOutcome.Refunded>(processed);
+        Assert.False(refunded.Refund.Replayed);
+        Assert.Equal(Assert.IsType<ChargeOutcome.Charged>(gated.HeldOutcome).ChargeId, refunded.Refund.ChargeId);
+        Assert.Equal(PaymentStatus.Failed, (await _payments.FindAsync(payment.Id, CancellationToken.None))!.Status);
+        Assert.True(await _gateway.IsRefundedAsync(payment.Id.Value, CancellationToken.None));
+        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Error && e.Message.Contains(payment.Id.Value, StringComparison.Ordinal));
+
+        var duplicate = await _processor.ProcessAsync(new PaymentMessage(payment.Id).Serialize(), CancellationToken.None);
+
+        Assert.True(Assert.IsType<ProcessingOutcome.Refunded>(duplicate).Refund.Replayed);
+        Assert.Equal(refunded.Refund.RefundId, ((ProcessingOutcome.Refunded)duplicate).Refund.RefundId);
+    }
+
+    [Fact]
+    public async Task ChargeAsync_WhenTheKeyWasVoided_ShouldAnswerVoidedAndRecordNoCharge()
+    {
+        var key = PaymentId.New("a01").Value;
+        Assert.IsType<VoidOutcome.Voided>(await _gateway.VoidAsync(key, CancellationToken.None));
+
+        var outcome = await _gateway.ChargeAsync(new ChargeRequest(key, 500, "EUR", SimulatedPaymentGateway.SucceedingSource), CancellationToken.None);
+
+        Assert.IsType<ChargeOutcome.Voided>(outcome);
+        Assert.Null(await _gateway.FindChargeAsync(key, CancellationToken.None));
+        Assert.Null(await _gateway.RefundAsync(key, CancellationToken.None));
+        Assert.IsType<VoidOutcome.Voided>(await _gateway.VoidAsync(key, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task VoidAsync_WhenTheKeyWasCharged_ShouldAnswerTheChargeAndLeaveItStanding()
+    {
+        var key = PaymentId.New("a02").Value;
+        var charged = Assert.IsType<ChargeOutcome.Charged>(
+            await _gateway.ChargeAsync(new ChargeRequest(key, 500, "EUR", SimulatedPaymentGateway.SucceedingSource), CancellationToken.None));
+
+        var outcome = await _gateway.VoidAsync(key, CancellationToken.None);
+
+        Assert.Equal(charged.ChargeId, Assert.IsType<VoidOutcome.AlreadyCharged>(outcome).Charge.ChargeId);
+        Assert.Equal(charged.ChargeId, (await _gateway.FindChargeAsync(key, CancellationToken.None))!.ChargeId);
+    }
+
     private async Task<Payment> InsertPendingAsync(string source)
     {
         var now = DateTimeOffset.UtcNow;
@@ -185,7 +289,8 @@ public sealed class PaymentProcessorTests(AzuriteFixture azurite) : IAsyncLifeti
     private async Task<int> CountLedgerAsync(PaymentId id)
     {
         var count = 0;
-        await foreach (var _ in _ledgerTable.QueryAsync<TableEntity>(e => e.RowKey == id.Value))
+        // Charges only: a void claims the same row key and moves no money.
+        await foreach (var _ in _ledgerTable.QueryAsync<TableEntity>($"RowKey eq '{id.Value}' and Kind ne 'void'"))
         {
             count++;
         }
