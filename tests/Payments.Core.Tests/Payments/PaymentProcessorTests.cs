@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Payments;
 using Payments.Core.Payments.Gateway;
@@ -277,6 +278,51 @@ public sealed class PaymentProcessorTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.Equal(charged.ChargeId, (await _gateway.FindChargeAsync(key, CancellationToken.None))!.ChargeId);
     }
 
+    [Fact]
+    public async Task ChargeAsync_WhenTheSourceIsSlow_ShouldRecordTheChargeOnlyAfterTheDelayHasPassed()
+    {
+        var clock = new FakeTimeProvider();
+        var gateway = new SimulatedPaymentGateway(_ledgerTable, clock, TimeSpan.FromSeconds(5));
+        var key = PaymentId.New("a03");
+
+        var charging = gateway.ChargeAsync(new ChargeRequest(key.Value, 500, "EUR", SimulatedPaymentGateway.SlowSource), CancellationToken.None);
+        // The wait is the first thing a slow charge does, so its timer is registered by the time ChargeAsync returns.
+        clock.Advance(TimeSpan.FromSeconds(4.9));
+        Assert.False(charging.IsCompleted);
+        Assert.Equal(0, await CountLedgerAsync(key));
+        clock.Advance(TimeSpan.FromSeconds(0.1));
+
+        Assert.IsType<ChargeOutcome.Charged>(await charging.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, await CountLedgerAsync(key));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_WhenTheSourceFailsTransientlyTwice_ShouldThrowTwiceThenChargeOnce()
+    {
+        var payment = await InsertPendingAsync(SimulatedPaymentGateway.TransientSource);
+        var message = new PaymentMessage(payment.Id).Serialize();
+
+        for (var attempt = 0; attempt < SimulatedPaymentGateway.TransientFailures; attempt++)
+        {
+            await Assert.ThrowsAsync<GatewayUnavailableException>(() => _processor.ProcessAsync(message, CancellationToken.None));
+            Assert.Equal(0, await CountLedgerAsync(payment.Id));
+        }
+
+        var outcome = await _processor.ProcessAsync(message, CancellationToken.None);
+
+        Assert.Equal(PaymentStatus.Succeeded, Assert.IsType<ProcessingOutcome.Settled>(outcome).Payment.Status);
+        Assert.Equal(1, await CountLedgerAsync(payment.Id));
+    }
+
+    [Theory]
+    [InlineData(SimulatedPaymentGateway.SucceedingSource, true)]
+    [InlineData(SimulatedPaymentGateway.SlowSource, true)]
+    [InlineData(SimulatedPaymentGateway.TransientSource, true)]
+    [InlineData("tok_mastercard", false)]
+    [InlineData("tok_VISA", false)]
+    public void KnowsSource_WhenAsked_ShouldKnowOnlyItsTestSources(string source, bool known) =>
+        Assert.Equal(known, _gateway.KnowsSource(source));
+
     private async Task<Payment> InsertPendingAsync(string source)
     {
         var now = DateTimeOffset.UtcNow;
@@ -290,7 +336,7 @@ public sealed class PaymentProcessorTests(AzuriteFixture azurite) : IAsyncLifeti
     {
         var count = 0;
         // Charges only: a void claims the same row key and moves no money.
-        await foreach (var _ in _ledgerTable.QueryAsync<TableEntity>($"RowKey eq '{id.Value}' and Kind ne 'void'"))
+        await foreach (var _ in _ledgerTable.QueryAsync<TableEntity>($"RowKey eq '{id.Value}' and Kind eq 'charge'"))
         {
             count++;
         }

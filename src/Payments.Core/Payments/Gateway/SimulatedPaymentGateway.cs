@@ -7,23 +7,39 @@ namespace Payments.Core.Payments.Gateway;
 
 /// <summary>
 /// A payment provider in test mode, with a durable ledger. Test sources: <c>tok_visa</c> succeeds,
-/// <c>tok_chargeDeclined</c> is declined, <c>tok_processingError</c> fails transiently on every attempt.
+/// <c>tok_chargeDeclined</c> is declined, <c>tok_processingError</c> fails transiently on every attempt,
+/// <c>tok_slowCharge</c> waits (5 s by default) before its charge lands and then succeeds, and <c>tok_transientError</c>
+/// fails its first <see cref="TransientFailures"/> attempts per key (counted in the ledger) and then succeeds.
 /// Like a real provider it honours its idempotency key: the key's ledger row is claimed with a conditional insert by
 /// whichever comes first, a charge or a void, so a repeated charge returns the original and a charge after a void moves
 /// no money. Refunds are their own row beside the key's, claimed the same way.
 /// </summary>
-public sealed class SimulatedPaymentGateway(TableClient ledger, TimeProvider time) : IPaymentGateway
+public sealed class SimulatedPaymentGateway(TableClient ledger, TimeProvider time, TimeSpan slowChargeDelay) : IPaymentGateway
 {
     public const string SucceedingSource = "tok_visa";
     public const string DecliningSource = "tok_chargeDeclined";
     public const string FailingSource = "tok_processingError";
+    public const string SlowSource = "tok_slowCharge";
+    public const string TransientSource = "tok_transientError";
+
+    /// <summary>Attempts per key that <c>tok_transientError</c> fails; fewer than the queue's maxDequeueCount (5).</summary>
+    public const int TransientFailures = 2;
+
+    public static readonly TimeSpan DefaultSlowChargeDelay = TimeSpan.FromSeconds(5);
 
     private const string KindProperty = "Kind";
     private const string ChargeKind = "charge";
     private const string VoidKind = "void";
     private const string RefundSuffix = "~refund";
+    private const string AttemptsSuffix = "~attempts";
+    private const int MaxCounterConflicts = 10;
 
-    public bool KnowsSource(string source) => source is SucceedingSource or DecliningSource or FailingSource;
+    public SimulatedPaymentGateway(TableClient ledger, TimeProvider time)
+        : this(ledger, time, DefaultSlowChargeDelay)
+    {
+    }
+
+    public bool KnowsSource(string source) => source is SucceedingSource or DecliningSource or FailingSource or SlowSource or TransientSource;
 
     public async Task<ChargeOutcome> ChargeAsync(ChargeRequest request, CancellationToken cancellationToken)
     {
@@ -34,6 +50,18 @@ public sealed class SimulatedPaymentGateway(TableClient ledger, TimeProvider tim
                 return new ChargeOutcome.Declined(FailureCodes.CardDeclined);
             case FailingSource:
                 throw new GatewayUnavailableException("The simulated gateway fails every attempt for tok_processingError.");
+            case SlowSource:
+                // A provider that takes its time: the charge lands only after the wait, as when it completes after its
+                // caller gave up.
+                await Task.Delay(slowChargeDelay, time, cancellationToken);
+                break;
+            case TransientSource:
+                if (await CountAttemptAsync(request.IdempotencyKey, cancellationToken) <= TransientFailures)
+                {
+                    throw new GatewayUnavailableException($"The simulated gateway fails the first {TransientFailures} attempts for tok_transientError.");
+                }
+
+                break;
             case SucceedingSource:
                 break;
             default:
@@ -115,6 +143,40 @@ public sealed class SimulatedPaymentGateway(TableClient ledger, TimeProvider tim
     /// <summary>Whether a refund is on record for the key's charge.</summary>
     public async Task<bool> IsRefundedAsync(string idempotencyKey, CancellationToken cancellationToken) =>
         await ReadAsync(PartitionFor(idempotencyKey), idempotencyKey + RefundSuffix, cancellationToken) is not null;
+
+    /// <summary>This attempt's number for the key, counted with conditional writes so concurrent attempts each get their own.</summary>
+    private async Task<long> CountAttemptAsync(string idempotencyKey, CancellationToken cancellationToken)
+    {
+        var partitionKey = PartitionFor(idempotencyKey);
+        var rowKey = idempotencyKey + AttemptsSuffix;
+        for (var conflict = 0; conflict < MaxCounterConflicts; conflict++)
+        {
+            try
+            {
+                var current = await ReadAsync(partitionKey, rowKey, cancellationToken);
+                if (current is null)
+                {
+                    await ledger.AddEntityAsync(new TableEntity(partitionKey, rowKey) { ["Attempts"] = 1L }, cancellationToken);
+                    return 1;
+                }
+
+                var next = (current.GetInt64("Attempts") ?? 0) + 1;
+                current["Attempts"] = next;
+                await ledger.UpdateEntityAsync(current, current.ETag, TableUpdateMode.Replace, cancellationToken);
+                return next;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+            {
+                // Another attempt counted first; read again.
+            }
+            catch (RequestFailedException ex)
+            {
+                throw new GatewayUnavailableException($"The simulated gateway's ledger answered {ex.Status}.", ex);
+            }
+        }
+
+        throw new GatewayUnavailableException("The simulated gateway's attempt counter kept changing.");
+    }
 
     private async Task<bool> TryClaimAsync(TableEntity entity, CancellationToken cancellationToken)
     {
