@@ -359,13 +359,25 @@ public sealed class ChaosRun
         invariants.Add(new("every payment acknowledged with 202 exists and is terminal", missing == 0 && notTerminal == 0,
             Inv.S($"{acknowledged.Count} acknowledged; {missing} missing; {notTerminal} not terminal ({succeeded} succeeded, {failed} failed of {payments.Count} in storage)")));
 
-        var charges = ledger.GroupBy(e => e.RowKey, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        var succeededWithoutOne = payments.Count(p => p.GetString("Status") == "Succeeded" && charges.GetValueOrDefault(p.RowKey) != 1);
-        var failedWithCharge = payments.Count(p => p.GetString("Status") == "Failed" && charges.ContainsKey(p.RowKey));
-        var orphanCharges = charges.Keys.Count(id => !byId.ContainsKey(id) || byId[id].GetString("Status") != "Succeeded");
-        invariants.Add(new("the ledger holds exactly one charge per succeeded payment and none for failed ones",
+        // Net charges per payment: the gateway's row under the payment id is a charge unless it is a void (a void
+        // claims the key so no charge can land); a refund is its own row beside it. Other rows (attempt counters) move no money.
+        const string RefundSuffix = "~refund";
+        var chargeRows = ledger.Where(e => e.GetString("Kind") != "void" && e.ContainsKey("ChargeId") && !e.RowKey.Contains('~', StringComparison.Ordinal)).ToList();
+        var refundRows = ledger.Where(e => e.RowKey.EndsWith(RefundSuffix, StringComparison.Ordinal)).ToList();
+        var voids = ledger.Count(e => e.GetString("Kind") == "void");
+        var net = chargeRows.GroupBy(e => e.RowKey, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        foreach (var refund in refundRows)
+        {
+            var id = refund.RowKey[..^RefundSuffix.Length];
+            net[id] = net.GetValueOrDefault(id) - 1;
+        }
+
+        var succeededWithoutOne = payments.Count(p => p.GetString("Status") == "Succeeded" && net.GetValueOrDefault(p.RowKey) != 1);
+        var failedWithCharge = payments.Count(p => p.GetString("Status") == "Failed" && net.GetValueOrDefault(p.RowKey) != 0);
+        var orphanCharges = net.Count(n => n.Value != 0 && (!byId.TryGetValue(n.Key, out var p) || p.GetString("Status") != "Succeeded"));
+        invariants.Add(new("every succeeded payment has exactly one net charge and no failed one has any (net = charges - refunds; a void moves no money)",
             succeededWithoutOne == 0 && failedWithCharge == 0 && orphanCharges == 0,
-            Inv.S($"{ledger.Count} charges for {succeeded} succeeded payments; {succeededWithoutOne} succeeded without exactly one charge; {failedWithCharge} failed with a charge; {orphanCharges} charges of no succeeded payment")));
+            Inv.S($"{chargeRows.Count} charges, {refundRows.Count} refunds, {voids} voids for {succeeded} succeeded payments; {succeededWithoutOne} succeeded without exactly one net charge; {failedWithCharge} failed with a net charge; {orphanCharges} net charges of no succeeded payment")));
 
         var accepted = _exchanges.Where(e => e.Status == 202).ToList();
         var replays = accepted.Count - accepted.Select(e => e.Key).Distinct(StringComparer.Ordinal).Count();
@@ -401,7 +413,9 @@ public sealed class ChaosRun
         Count("keys.total", _keys.Count);
         Count("payments.succeeded", succeeded);
         Count("payments.failed", failed);
-        Count("ledger.charges", ledger.Count);
+        Count("ledger.charges", chargeRows.Count);
+        Count("ledger.refunds", refundRows.Count);
+        Count("ledger.voids", voids);
         return invariants;
     }
 

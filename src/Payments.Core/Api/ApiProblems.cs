@@ -25,6 +25,11 @@ public static class ApiProblems
         TypeBase + "validation", "The request is not valid", 400,
         "One or more fields are not valid; see 'errors' for each field and how to fix it.", Errors: errors);
 
+    public static ProblemDetails UnknownSource(string source) => new(
+        TypeBase + "unknown-source", "Unknown payment source", 422,
+        $"source '{source}' is not a card token the payment gateway knows. In test mode use tok_visa, tok_chargeDeclined, " +
+        "tok_processingError, tok_slowCharge or tok_transientError (see the API description).");
+
     public static ProblemDetails NotFound(string what) => new(
         TypeBase + "not-found", "Not found", 404, $"No {what} with this id exists for the caller.");
 

@@ -30,12 +30,17 @@ public abstract record CustomerOutcome
 /// <summary>
 /// Customers and the one rule that spans entities: an email is unique per merchant. The rule is held by an email
 /// claim entity inserted with AddEntity, so of two concurrent creates only one can win; a claim whose customer never
-/// appeared (a crash between the two writes) is taken over once it is older than <see cref="AbandonedClaimAge"/>.
+/// appeared (a crash between the two writes) is taken over once it is older than <see cref="AbandonedClaimAge"/>. Every
+/// takeover first fences the holder (see <c>ClaimEmailAsync</c>), so it holds under any interleaving of creates,
+/// replaces and deletes, not just when the holder is slow.
 /// </summary>
 public sealed partial class CustomerService(TableClient table, TimeProvider time, ILogger<CustomerService> logger)
 {
     public static readonly TimeSpan AbandonedClaimAge = TimeSpan.FromSeconds(60);
     private const string ClaimKind = "email-claim";
+
+    /// <summary>A row at the key of a customer whose claim was taken over before it was written: its create can never land.</summary>
+    private const string FenceKind = "customer-fenced";
     private const int MaxConflicts = 5;
 
     public TableClient Table => table;
@@ -83,7 +88,24 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
         }
 
         List<TableTransactionAction> batch = [new(TableTransactionActionType.Add, customer.ToEntity())];
-        if (!await commit(customer, batch, cancellationToken))
+        bool committed;
+        try
+        {
+            committed = await commit(customer, batch, cancellationToken);
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409 && ex.FailedTransactionActionIndex == 0)
+        {
+            // A competitor fenced this customer's id off its email claim before the customer landed (a fence row holds
+            // the key): the email is taken. Any other row at this id is unexpected.
+            if (await ClaimHolderIfFencedAsync(merchantId, request.Email, customer.Id, cancellationToken) is { } holder)
+            {
+                return new CustomerOutcome.EmailTaken(holder);
+            }
+
+            throw;
+        }
+
+        if (!committed)
         {
             return new CustomerOutcome.Superseded();
         }
@@ -176,6 +198,15 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
             : (current, null);
     }
 
+    /// <summary>
+    /// Claims <paramref name="email"/> for <paramref name="claimant"/>. Fencing: a claim held by another customer is
+    /// taken over only after the holder's committed state proves it does not use the email <i>and</i> that state has
+    /// been fenced, so no write of the holder decided on an earlier read can still land: an existing holder's ETag is
+    /// bumped with a conditional write (its own pending update, conditional on the ETag it read, then fails and decides
+    /// again), and a holder that does not exist gets a fence row at its key (its pending create's insert then fails).
+    /// The takeover itself is conditional on the claim's ETag, and a claimant that already holds the claim rewrites it
+    /// conditionally, so a competitor that fenced it on an earlier read loses.
+    /// </summary>
     private async Task<CustomerOutcome?> ClaimEmailAsync(
         string merchantId, string email, CustomerId claimant, CancellationToken cancellationToken, string? retryScope = null)
     {
@@ -206,23 +237,26 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
             }
 
             var holderId = held.GetString("CustomerId");
-            if (holderId == claimant.Value)
+            if (holderId != claimant.Value)
             {
-                return null;
-            }
+                var holder = holderId is null ? null : await FindAsync(merchantId, holderId, cancellationToken);
+                var holderStillUsesEmail = holder is not null && string.Equals(Normalize(holder.Email), Normalize(email), StringComparison.Ordinal);
+                var abandoned = holder is null && ((held.GetDateTimeOffset("ClaimedAt") is { } claimedAt && time.GetUtcNow() - claimedAt > AbandonedClaimAge)
+                    || (retryScope is not null && held.GetString("RetryScope") == retryScope));
+                if (holderStillUsesEmail || (holder is null && !abandoned))
+                {
+                    return new CustomerOutcome.EmailTaken(CustomerId.TryParse(holderId, out var taken) ? taken : claimant);
+                }
 
-            var holder = holderId is null ? null : await FindAsync(merchantId, holderId, cancellationToken);
-            var holderStillUsesEmail = holder is not null && string.Equals(Normalize(holder.Email), Normalize(email), StringComparison.Ordinal);
-            var abandoned = holder is null && ((held.GetDateTimeOffset("ClaimedAt") is { } claimedAt && time.GetUtcNow() - claimedAt > AbandonedClaimAge)
-                || (retryScope is not null && held.GetString("RetryScope") == retryScope));
-            if (holderStillUsesEmail || (holder is null && !abandoned))
-            {
-                return new CustomerOutcome.EmailTaken(CustomerId.TryParse(holderId, out var taken) ? taken : claimant);
+                if (!await FenceAsync(merchantId, holderId, holder, cancellationToken))
+                {
+                    continue;
+                }
             }
 
             try
             {
-                // The holder moved to another email, was deleted, or never got written: take the claim over, once.
+                // Ours already (a retry of our own create or replace), or the holder is fenced off it: take it, once.
                 await table.UpdateEntityAsync(claim, held.ETag, TableUpdateMode.Replace, cancellationToken);
                 return null;
             }
@@ -232,6 +266,59 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
         }
 
         throw new InvalidOperationException("The email claim kept changing; try again.");
+    }
+
+    /// <summary>
+    /// Makes the holder's state as read final: false when it changed meanwhile (decide again on what is there now).
+    /// </summary>
+    private async Task<bool> FenceAsync(string merchantId, string? holderId, Customer? holder, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (holder is not null)
+            {
+                // Content unchanged; only the ETag moves, which fails any write of the holder made on the read before.
+                var touch = new TableEntity(holder.Id.PartitionKey, holder.Id.Value) { ["EmailFencedAt"] = time.GetUtcNow() };
+                await table.UpdateEntityAsync(touch, holder.ETag, TableUpdateMode.Merge, cancellationToken);
+            }
+            else if (CustomerId.TryParse(holderId, out var absent))
+            {
+                await table.AddEntityAsync(new TableEntity(absent.PartitionKey, absent.Value)
+                {
+                    ["Kind"] = FenceKind,
+                    ["MerchantId"] = merchantId,
+                    ["FencedAt"] = time.GetUtcNow(),
+                }, cancellationToken);
+            }
+
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return false;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            // The holder's row exists after all: its create landed (decide again), or it is fenced already.
+            var row = CustomerId.TryParse(holderId, out var id)
+                ? await table.GetEntityIfExistsAsync<TableEntity>(id.PartitionKey, id.Value, cancellationToken: cancellationToken)
+                : null;
+            return row is { HasValue: true, Value: { } found } && found.GetString("Kind") == FenceKind;
+        }
+    }
+
+    /// <summary>Who holds the email now, when this create was fenced off it (its claim was taken over before it landed).</summary>
+    private async Task<CustomerId?> ClaimHolderIfFencedAsync(string merchantId, string email, CustomerId id, CancellationToken cancellationToken)
+    {
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(id.PartitionKey, id.Value, cancellationToken: cancellationToken);
+        if (row is not { HasValue: true, Value: { } fence } || fence.GetString("Kind") != FenceKind)
+        {
+            return null;
+        }
+
+        var (partition, claimRow) = ClaimKeys(merchantId, email);
+        var claim = await table.GetEntityIfExistsAsync<TableEntity>(partition, claimRow, cancellationToken: cancellationToken);
+        return claim is { HasValue: true, Value: { } held } && CustomerId.TryParse(held.GetString("CustomerId"), out var holder) ? holder : id;
     }
 
     private async Task ReleaseEmailAsync(string merchantId, string email, CustomerId holder, CancellationToken cancellationToken)

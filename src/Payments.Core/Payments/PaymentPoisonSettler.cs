@@ -5,7 +5,8 @@ namespace Payments.Core.Payments;
 
 /// <summary>
 /// Settles a payment whose message exhausted its retries, without charging: the charge may have gone through before a
-/// later step failed, so the gateway is asked first. Either way an error is logged with the payment id.
+/// later step failed, or may still be in flight in a duplicate delivery, so the gateway's key is voided first and the
+/// void's answer decides. Either way an error is logged with the payment id.
 /// </summary>
 public sealed partial class PaymentPoisonSettler(PaymentRepository payments, IPaymentGateway gateway, ILogger<PaymentPoisonSettler> logger)
 {
@@ -28,15 +29,17 @@ public sealed partial class PaymentPoisonSettler(PaymentRepository payments, IPa
                 return new ProcessingOutcome.AlreadyTerminal(payment);
             }
 
-            var charge = await gateway.FindChargeAsync(payment.Id.Value, cancellationToken);
-            var (status, failureCode) = charge is null
-                ? (PaymentStatus.Failed, FailureCodes.ProcessingError)
-                : (PaymentStatus.Succeeded, (string?)null);
+            // Another delivery may be inside its charge right now. Voiding the gateway's key serializes the two: if
+            // the void wins no charge can land any more, so failing is no guess; if the charge won, the payment succeeded.
+            var chargeFound = await gateway.VoidAsync(payment.Id.Value, cancellationToken) is VoidOutcome.AlreadyCharged;
+            var (status, failureCode) = chargeFound
+                ? (PaymentStatus.Succeeded, (string?)null)
+                : (PaymentStatus.Failed, FailureCodes.ProcessingError);
             switch (await payments.MoveAsync(payment, status, failureCode, cancellationToken))
             {
                 case PaymentChange.Changed changed:
-                    LogSettledFromPoison(payment.Id.Value, status, charge is not null);
-                    return new ProcessingOutcome.Settled(changed.Payment, charge is not null);
+                    LogSettledFromPoison(payment.Id.Value, status, chargeFound);
+                    return new ProcessingOutcome.Settled(changed.Payment, chargeFound);
                 case PaymentChange.Conflict conflict:
                     payment = conflict.Current;
                     continue;
@@ -61,7 +64,7 @@ public sealed partial class PaymentPoisonSettler(PaymentRepository payments, IPa
     [LoggerMessage(EventId = 3102, Level = LogLevel.Error, Message = "Payment {PaymentId} exhausted its retries but is already {Status}; nothing to settle")]
     private partial void LogGaveUpOnTerminal(string paymentId, PaymentStatus status);
 
-    [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "Payment {PaymentId} exhausted its retries and was settled as {Status} without charging (charge found at gateway: {ChargeFound})")]
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "Payment {PaymentId} exhausted its retries and was settled as {Status} without charging (charge found when voiding at the gateway: {ChargeFound})")]
     private partial void LogSettledFromPoison(string paymentId, PaymentStatus status, bool chargeFound);
 
     [LoggerMessage(EventId = 3104, Level = LogLevel.Error, Message = "Poison message names payment {PaymentId}, which does not exist")]

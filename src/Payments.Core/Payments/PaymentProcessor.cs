@@ -19,6 +19,12 @@ public abstract record ProcessingOutcome
 
     /// <summary>The message cannot be read by this version: it belongs in the poison queue as it is.</summary>
     public sealed record Unreadable(string Problem) : ProcessingOutcome;
+
+    /// <summary>
+    /// A charge was found on a payment already failed (it landed after the payment was settled as failed): it was
+    /// refunded, and the payment stays failed. Logged as an error with the payment id.
+    /// </summary>
+    public sealed record Refunded(Payment Payment, RefundRecord Refund) : ProcessingOutcome;
 }
 
 /// <summary>
@@ -48,6 +54,14 @@ public sealed partial class PaymentProcessor(PaymentRepository payments, IPaymen
 
         for (var attempt = 0; attempt < MaxConflicts; attempt++)
         {
+            if (payment.Status == PaymentStatus.Failed)
+            {
+                // A charge may have landed after the payment was settled as failed (by this delivery's own charge
+                // losing the race to the settler, or by an earlier delivery whose refund did not finish). The refund
+                // is idempotent, so asking again on every duplicate costs one read and never refunds twice.
+                return await ReconcileFailedAsync(payment, cancellationToken);
+            }
+
             if (payment.IsTerminal)
             {
                 LogAlreadyTerminal(payment.Id.Value, payment.Status);
@@ -77,6 +91,9 @@ public sealed partial class PaymentProcessor(PaymentRepository payments, IPaymen
             {
                 ChargeOutcome.Charged charged => (PaymentStatus.Succeeded, (string?)null, charged.Replayed),
                 ChargeOutcome.Declined declined => (PaymentStatus.Failed, declined.FailureCode, false),
+
+                // The poison settler voided the key first: no charge can land any more, so failing is no guess.
+                ChargeOutcome.Voided => (PaymentStatus.Failed, FailureCodes.ProcessingError, false),
                 _ => throw new InvalidOperationException("Unknown charge outcome."),
             };
 
@@ -96,6 +113,18 @@ public sealed partial class PaymentProcessor(PaymentRepository payments, IPaymen
         throw new InvalidOperationException($"Payment {payment.Id} kept changing under {MaxConflicts} attempts; the queue will retry.");
     }
 
+    private async Task<ProcessingOutcome> ReconcileFailedAsync(Payment payment, CancellationToken cancellationToken)
+    {
+        if (await gateway.RefundAsync(payment.Id.Value, cancellationToken) is not { } refund)
+        {
+            LogAlreadyTerminal(payment.Id.Value, payment.Status);
+            return new ProcessingOutcome.AlreadyTerminal(payment);
+        }
+
+        LogChargeOnFailedPaymentRefunded(payment.Id.Value, refund.ChargeId, refund.RefundId, refund.Replayed);
+        return new ProcessingOutcome.Refunded(payment, refund);
+    }
+
     [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Payment message is unreadable and goes to the poison queue: {Problem}")]
     private partial void LogUnreadable(string problem);
 
@@ -107,4 +136,7 @@ public sealed partial class PaymentProcessor(PaymentRepository payments, IPaymen
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Payment {PaymentId} settled as {Status} (charge replayed: {ChargeReplayed})")]
     private partial void LogSettled(string paymentId, PaymentStatus status, bool chargeReplayed);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "Payment {PaymentId} is failed but charge {ChargeId} landed for it; refunded as {RefundId} (refund replayed: {RefundReplayed}), the payment stays failed")]
+    private partial void LogChargeOnFailedPaymentRefunded(string paymentId, string chargeId, string refundId, bool refundReplayed);
 }

@@ -13,4 +13,8 @@ public sealed class PaymentsOptions
     /// <summary>At most this many payments are enqueued again per sweep, so one run stays short.</summary>
     [Range(1, 10_000, ErrorMessage = "Payments:SweepBatchSize is 1 to 10000.")]
     public int SweepBatchSize { get; set; } = 500;
+
+    /// <summary>How long the simulated gateway holds a <c>tok_slowCharge</c> charge before recording it.</summary>
+    [Range(0, 600_000, ErrorMessage = "Payments:SlowChargeMilliseconds is 0 to 600000 (how long tok_slowCharge waits before its charge lands).")]
+    public int SlowChargeMilliseconds { get; set; } = 5_000;
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Payments.Core.Api;
 using Payments.Core.Customers;
 using Payments.Core.Payments.Gateway;
 using Payments.Core.Storage;
@@ -30,7 +31,9 @@ public static class PaymentsServiceCollectionExtensions
             Clients(provider).GetTableClient(Names(provider).CustomersTable), provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<CustomerService>>()));
         services.AddSingleton<IPaymentGateway>(provider => new SimulatedPaymentGateway(
-            Clients(provider).GetTableClient(Names(provider).LedgerTable), provider.GetRequiredService<TimeProvider>()));
+            Clients(provider).GetTableClient(Names(provider).LedgerTable), provider.GetRequiredService<TimeProvider>(),
+            TimeSpan.FromMilliseconds(provider.GetRequiredService<IOptions<PaymentsOptions>>().Value.SlowChargeMilliseconds)));
+        services.AddSingleton<IRequestBodyRule, PaymentSourceRule>();
         services.AddSingleton<PaymentService>();
         services.AddSingleton<PaymentListing>();
         services.AddSingleton<PaymentProcessor>();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
+using Microsoft.Extensions.DependencyInjection;
 using Payments.Core.Api;
 using Payments.Functions.Http;
 
@@ -9,8 +10,8 @@ namespace Payments.Functions.Middleware;
 
 /// <summary>
 /// Reads and validates the JSON body of functions marked <see cref="RequestBodyAttribute"/> before anything else
-/// happens: a bad body is answered here (400/413/415 problem+json), so it never claims an Idempotency-Key and leaves
-/// nothing in storage.
+/// happens: a bad body is answered here (400/413/415 problem+json, or a registered <see cref="IRequestBodyRule"/>'s
+/// answer), so it never claims an Idempotency-Key and leaves nothing in storage.
 /// </summary>
 public sealed class RequestBodyMiddleware : IFunctionsWorkerMiddleware
 {
@@ -41,7 +42,20 @@ public sealed class RequestBodyMiddleware : IFunctionsWorkerMiddleware
         var reading = envelope is null
             ? Readers.GetOrAdd(declared.BodyType, CreateReader)(raw, request.Header("Content-Type"))
             : new RequestBodyReading(null, envelope);
-        if (reading.Problem is { } problem)
+        var problem = reading.Problem;
+        if (problem is null)
+        {
+            foreach (var rule in context.InstanceServices.GetServices<IRequestBodyRule>())
+            {
+                if (rule.BodyType == declared.BodyType && rule.Check(reading.Body!) is { } refused)
+                {
+                    problem = refused;
+                    break;
+                }
+            }
+        }
+
+        if (problem is not null)
         {
             var answer = ApiResponse.Problem(problem, request.Url.AbsolutePath, context.TraceId());
             (await answer.ToHttpResponseAsync(request)).SetAsInvocationResult(context);

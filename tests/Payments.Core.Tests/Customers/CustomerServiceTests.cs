@@ -1,3 +1,4 @@
+using Azure.Core;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Api;
@@ -157,6 +158,105 @@ public sealed class CustomerServiceTests(AzuriteFixture azurite) : IAsyncLifetim
             new CustomerRequest("x@example.com", "X"), null, CancellationToken.None));
         Assert.IsType<CustomerOutcome.NotFound>(await _customers.DeleteAsync("intruder", created.Id.Value, null, CancellationToken.None));
         Assert.NotNull(await _customers.FindAsync("merchant-1", created.Id.Value, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ReplaceAsync_WhenTwoReplacesRaceForOneEmail_ShouldLetExactlyOneHaveIt()
+    {
+        var x = Assert.IsType<CustomerOutcome.Done>(await CreateAsync("x-race@example.com")).Customer;
+        var y = Assert.IsType<CustomerOutcome.Done>(await CreateAsync("y-race@example.com")).Customer;
+        var (gate, gated) = GatedAt(RequestMethod.Put, x.Id);
+
+        // X claims the email, then waits before its own update lands; Y replaces to the same email meanwhile.
+        var xReplace = gated.ReplaceAsync("merchant-1", x.Id.Value, new CustomerRequest("contested@example.com", "X"), null, CancellationToken.None);
+        await gate.Reached;
+        var yOutcome = await _customers.ReplaceAsync("merchant-1", y.Id.Value, new CustomerRequest("contested@example.com", "Y"), null, CancellationToken.None);
+        gate.Open();
+        var xOutcome = await xReplace;
+
+        Assert.IsType<CustomerOutcome.Done>(yOutcome);
+        Assert.Equal(y.Id, Assert.IsType<CustomerOutcome.EmailTaken>(xOutcome).ExistingCustomer);
+        Assert.Equal([y.Id.Value], await HoldersAsync("contested@example.com"));
+        Assert.Equal("x-race@example.com", (await _customers.FindAsync("merchant-1", x.Id.Value, CancellationToken.None))!.Email);
+    }
+
+    [Fact]
+    public async Task CreateAsync_WhenItRacesAReplaceToTheSameEmail_ShouldLetExactlyOneHaveIt()
+    {
+        var x = Assert.IsType<CustomerOutcome.Done>(await CreateAsync("x-create@example.com")).Customer;
+        var (gate, gated) = GatedAt(RequestMethod.Put, x.Id);
+
+        var xReplace = gated.ReplaceAsync("merchant-1", x.Id.Value, new CustomerRequest("wanted@example.com", "X"), null, CancellationToken.None);
+        await gate.Reached;
+        var created = await CreateAsync("wanted@example.com");
+        gate.Open();
+        var xOutcome = await xReplace;
+
+        var z = Assert.IsType<CustomerOutcome.Done>(created).Customer;
+        Assert.Equal(z.Id, Assert.IsType<CustomerOutcome.EmailTaken>(xOutcome).ExistingCustomer);
+        Assert.Equal([z.Id.Value], await HoldersAsync("wanted@example.com"));
+    }
+
+    [Fact]
+    public async Task CreateAsync_WhenAStalledCreatesClaimIsTakenOverBeforeItsInsertLands_ShouldFenceTheStalledCreateOff()
+    {
+        var stalledId = NewId();
+        var (gate, gated) = GatedAt(RequestMethod.Post, null, "$batch");
+
+        var stalled = gated.CreateAsync("merchant-1", stalledId, new CustomerRequest("stalled@example.com", "Slow"), _ => [], CancellationToken.None);
+        await gate.Reached;
+        _time.Advance(CustomerService.AbandonedClaimAge + TimeSpan.FromSeconds(1));
+        var taker = Assert.IsType<CustomerOutcome.Done>(await CreateAsync("stalled@example.com")).Customer;
+        gate.Open();
+        var stalledOutcome = await stalled;
+
+        Assert.Equal(taker.Id, Assert.IsType<CustomerOutcome.EmailTaken>(stalledOutcome).ExistingCustomer);
+        Assert.Null(await _customers.FindAsync("merchant-1", stalledId.Value, CancellationToken.None));
+        Assert.Equal([taker.Id.Value], await HoldersAsync("stalled@example.com"));
+    }
+
+    [Fact]
+    public async Task ReplaceAsync_WhenTheCustomerIsDeletedWhileItsReplaceIsInFlight_ShouldLeaveTheEmailToExactlyOneCustomer()
+    {
+        var x = Assert.IsType<CustomerOutcome.Done>(await CreateAsync("x-delete@example.com")).Customer;
+        var (gate, gated) = GatedAt(RequestMethod.Put, x.Id);
+
+        var xReplace = gated.ReplaceAsync("merchant-1", x.Id.Value, new CustomerRequest("orphan@example.com", "X"), null, CancellationToken.None);
+        await gate.Reached;
+        Assert.IsType<CustomerOutcome.Done>(await _customers.DeleteAsync("merchant-1", x.Id.Value, null, CancellationToken.None));
+        Assert.IsType<CustomerOutcome.EmailTaken>(await CreateAsync("orphan@example.com"));
+        _time.Advance(CustomerService.AbandonedClaimAge + TimeSpan.FromSeconds(1));
+        var z = Assert.IsType<CustomerOutcome.Done>(await CreateAsync("orphan@example.com")).Customer;
+        gate.Open();
+        var xOutcome = await xReplace;
+
+        Assert.IsType<CustomerOutcome.NotFound>(xOutcome);
+        Assert.Equal([z.Id.Value], await HoldersAsync("orphan@example.com"));
+        Assert.IsType<CustomerOutcome.Done>(await CreateAsync("x-delete@example.com"));
+    }
+
+    /// <summary>A service whose first matching request to the customers table waits at the returned gate.</summary>
+    private (Gate Gate, CustomerService Service) GatedAt(RequestMethod method, CustomerId? row, string? pathPart = null)
+    {
+        var gate = new Gate();
+        var hook = new RequestHookPolicy(
+            m => m.Request.Method == method && m.Request.Uri.ToString().Contains(row?.Value ?? pathPart!, StringComparison.Ordinal),
+            gate.WaitAsync);
+        return (gate, new CustomerService(azurite.CreateClients([hook]).GetTableClient(_table.Name), _time, NullLogger<CustomerService>.Instance));
+    }
+
+    private async Task<List<string>> HoldersAsync(string email)
+    {
+        var holders = new List<string>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.GetString("Kind") == Customer.KindValue))
+        {
+            if (string.Equals(entity.GetString("Email"), email, StringComparison.OrdinalIgnoreCase))
+            {
+                holders.Add(entity.RowKey);
+            }
+        }
+
+        return holders;
     }
 
     [Theory]

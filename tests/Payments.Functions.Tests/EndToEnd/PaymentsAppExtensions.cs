@@ -63,7 +63,7 @@ public static class PaymentsAppExtensions
         ArgumentNullException.ThrowIfNull(settings);
         var count = 0;
         await foreach (var _ in settings.Table(settings.Tables.LedgerTable).QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"RowKey eq {paymentId}"), select: ["RowKey"]))
+            TableClient.CreateQueryFilter($"RowKey eq {paymentId} and Kind ne {"void"}"), select: ["RowKey"]))
         {
             count++;
         }

@@ -97,6 +97,8 @@ public static class BadInputCorpus
         PaymentBody("source-not-a-token", """{"amount":1999,"currency":"EUR","source":"4242424242424242"}""");
         PaymentBody("source-nul-character", """{"amount":1999,"currency":"EUR","source":"tok_visa\u0000"}""");
         PaymentBody("source-sql-injection", """{"amount":1999,"currency":"EUR","source":"tok_visa' OR '1'='1"}""");
+        PaymentBody("source-unknown-to-the-gateway", """{"amount":1999,"currency":"EUR","source":"tok_mastercard"}""", 422);
+        PaymentBody("source-case-variant-of-a-test-token", """{"amount":1999,"currency":"EUR","source":"tok_VISA"}""", 422);
         PaymentBody("source-array", """{"amount":1999,"currency":"EUR","source":["tok_visa"]}""");
         PaymentBody("description-lone-high-surrogate", """{"amount":1999,"currency":"EUR","source":"tok_visa","description":"\uD800"}""");
         PaymentBody("description-lone-low-surrogate", """{"amount":1999,"currency":"EUR","source":"tok_visa","description":"a\uDC00b"}""");

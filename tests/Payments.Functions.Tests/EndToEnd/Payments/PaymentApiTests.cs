@@ -67,6 +67,28 @@ public sealed class PaymentApiTests(PaymentsAppFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task CreatePayment_WhenTheGatewayDoesNotKnowTheSource_ShouldAnswer422BeforeClaimingTheKey()
+    {
+        var token = Settings.Token("merchant-unknown-source");
+        var key = "e2e-" + Guid.NewGuid();
+
+        using var refused = await App.SendAsync(HttpMethod.Post, "api/v1/payments", token,
+            """{"amount":1999,"currency":"EUR","source":"tok_amex"}""", key);
+        using var fixedRequest = await App.SendAsync(HttpMethod.Post, "api/v1/payments", token,
+            """{"amount":1999,"currency":"EUR","source":"tok_visa"}""", key);
+
+        Assert.Equal((HttpStatusCode)422, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
+        Assert.EndsWith("unknown-source", problem.RootElement.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Contains("tok_amex", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // The key was never claimed: the corrected request under the same key executes instead of answering 422 mismatch.
+        Assert.Equal(HttpStatusCode.Accepted, fixedRequest.StatusCode);
+        Assert.False(fixedRequest.Headers.Contains("Idempotent-Replayed"));
+    }
+
+    [Fact]
     public async Task ListPayments_WhenPagedWithTheCursorAndFilteredByStatus_ShouldAnswerNewestFirstWithoutGapsOrRepeats()
     {
         // A merchant of its own, so the listing holds exactly this test's payments.

@@ -1,0 +1,16 @@
+using Payments.Core.Api;
+using Payments.Core.Payments.Gateway;
+using Payments.Core.Problems;
+
+namespace Payments.Core.Payments;
+
+/// <summary>A payment whose source the gateway does not know is refused at once (422), not declined later.</summary>
+public sealed class PaymentSourceRule(IPaymentGateway gateway) : IRequestBodyRule
+{
+    public Type BodyType => typeof(CreatePaymentRequest);
+
+    public ProblemDetails? Check(object body) =>
+        body is CreatePaymentRequest request && !gateway.KnowsSource(request.Source)
+            ? ApiProblems.UnknownSource(request.Source)
+            : null;
+}
