@@ -55,7 +55,6 @@ public sealed class IdempotencyStore
         // One id for every write of this claim: if a write happened but its answer was lost, the next round
         // recognizes the record as its own instead of answering "in progress" to itself.
         var claimId = Guid.NewGuid().ToString("N");
-        _logger.RawKey(recordKey.LogId, key.Value);
 
         for (var round = 0; round < MaxClaimRounds; round++)
         {
