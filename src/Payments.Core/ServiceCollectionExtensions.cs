@@ -1,6 +1,8 @@
 using Azure.Core.Pipeline;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Payments.Core.Auth;
 using Payments.Core.Idempotency;
@@ -34,7 +36,11 @@ public static class ServiceCollectionExtensions
             var connection = ResolveConnection(configuration, StorageOptions.ConnectionName);
             return new StorageClientFactory(connection, provider.GetServices<HttpPipelinePolicy>());
         });
-        services.AddSingleton<StorageHealthCheck>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(provider => new StorageHealthCheck(
+            provider.GetRequiredService<StorageClientFactory>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<StorageHealthCheck>>()));
         services.AddIdempotency(configuration);
         services.AddPayments(configuration);
         services.AddJwtAuthentication(configuration);

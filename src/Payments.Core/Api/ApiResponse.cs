@@ -12,7 +12,7 @@ public sealed record ApiResponse(int StatusCode, IReadOnlyList<KeyValuePair<stri
     /// <summary>Whether an idempotent caller should keep this answer for replays (see <see cref="ResponseRetention"/>).</summary>
     public ResponseRetention Retention { get; init; }
 
-    /// <summary>Per-caller data: never stored by shared caches, always revalidated.</summary>
+    /// <summary>Per-caller data: never stored by any cache (a shared or browser cache must not keep a payment); the ETag still serves If-Match and If-None-Match.</summary>
     public static ApiResponse Resource(int statusCode, byte[] json, string etag, string? location = null)
     {
         ArgumentNullException.ThrowIfNull(json);
@@ -20,7 +20,7 @@ public sealed record ApiResponse(int StatusCode, IReadOnlyList<KeyValuePair<stri
         [
             new("Content-Type", JsonContentType),
             new("ETag", etag),
-            new("Cache-Control", "private, no-cache"),
+            new("Cache-Control", "no-store"),
         ];
         if (location is not null)
         {
@@ -31,7 +31,7 @@ public sealed record ApiResponse(int StatusCode, IReadOnlyList<KeyValuePair<stri
     }
 
     public static ApiResponse NotModified(string etag) =>
-        new(304, [new("ETag", etag), new("Cache-Control", "private, no-cache")], ReadOnlyMemory<byte>.Empty);
+        new(304, [new("ETag", etag), new("Cache-Control", "no-store")], ReadOnlyMemory<byte>.Empty);
 
     public static ApiResponse NoContent() => new(204, [], ReadOnlyMemory<byte>.Empty);
 

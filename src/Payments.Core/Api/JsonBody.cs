@@ -80,23 +80,70 @@ public static class JsonBody
         }
         catch (JsonException ex)
         {
-            return new BodyReadResult<T>.Refused(ApiProblems.MalformedJson(Describe(ex)));
+            return new BodyReadResult<T>.Refused(ApiProblems.MalformedJson(IsSyntaxError(ex) ? Describe(ex) : DescribeShape(body, typeInfo) ?? Describe(ex)));
         }
     }
 
-    private static string Describe(JsonException ex)
+    /// <summary>
+    /// A fixed sentence, the JSON path and the position: never the serializer's own message, which names .NET types
+    /// and internals that mean nothing to a client and tell an attacker what the API runs on.
+    /// </summary>
+    internal static string Describe(JsonException ex)
     {
-        // The serializer's message names the path and position but may also name .NET types; keep what helps a client.
-        var message = ex.Message;
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        var reason = cut > 0 ? message[..cut] : message;
-        reason = reason.Replace("System.Int64", "an integer", StringComparison.Ordinal)
-            .Replace("System.String", "a string", StringComparison.Ordinal)
-            .Replace("System.Collections.Generic.Dictionary`2[System.String,System.String]", "an object of strings", StringComparison.Ordinal);
-        var where = ex.Path is { Length: > 0 } path ? $" at {path}" : string.Empty;
+        // A syntax error comes from the reader (the serializer wraps its JsonException); anything else is a value the
+        // declared type cannot hold.
+        var reason = IsSyntaxError(ex)
+            ? "The body is not valid JSON"
+            : "A value has the wrong type or format for its field (see the API description for each field's type)";
+        var where = ex.Path is { Length: > 1 } path && path.Length <= MaxDescribedPathLength ? $" at {path}" : string.Empty;
         var position = ex.LineNumber is long line && ex.BytePositionInLine is long column
             ? string.Create(CultureInfo.InvariantCulture, $" (line {line + 1}, byte {column + 1})")
             : string.Empty;
-        return $"{reason.TrimEnd('.')}{where}{position}.";
+        return $"{reason}{where}{position}.";
     }
+
+    private static bool IsSyntaxError(JsonException ex) => ex.InnerException is JsonException || ex.GetType() != typeof(JsonException);
+
+    /// <summary>
+    /// Names an unknown, repeated or missing top-level property by looking at the body again (on the failure path
+    /// only), so the answer is precise without repeating the serializer's text.
+    /// </summary>
+    private static string? DescribeShape<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> typeInfo)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = MaxDepth });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            var known = typeInfo.Properties.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (!seen.Add(property.Name))
+                {
+                    return $"The property '{Short(property.Name)}' appears more than once; send it once.";
+                }
+
+                if (!known.Contains(property.Name))
+                {
+                    return $"The property '{Short(property.Name)}' is not part of this request; remove it (accepted: {string.Join(", ", known)}).";
+                }
+            }
+
+            var missing = typeInfo.Properties.Where(p => p.IsRequired && !seen.Contains(p.Name)).Select(p => p.Name).ToList();
+            return missing.Count > 0 ? $"Required properties are missing: {string.Join(", ", missing)}." : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Short(string name) => name.Length <= 64 && name.All(c => c is >= ' ' and <= '~') ? name : "(a long or non-ASCII name)";
+
+    /// <summary>Paths are made of the caller's own property names; a longer one is not repeated back.</summary>
+    private const int MaxDescribedPathLength = 100;
 }

@@ -42,7 +42,10 @@ public static class AuthenticationServiceCollectionExtensions
             provider.GetRequiredService<IOptions<JwtOptions>>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<SigningKeyCache>>()));
-        services.TryAddSingleton<TokenVerifier>();
+        services.TryAddSingleton(provider => new TokenVerifier(
+            provider.GetRequiredService<SigningKeyCache>(),
+            provider.GetRequiredService<IOptions<JwtOptions>>(),
+            provider.GetRequiredService<TimeProvider>()));
         return services;
     }
 

@@ -47,6 +47,24 @@ public sealed class JwtOptions
     /// </summary>
     public TimeSpan UnknownKeyRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// When true a token must carry a <c>typ</c> header (<c>JWT</c> or <c>at+jwt</c>, RFC 9068); when false a missing
+    /// <c>typ</c> is accepted, but one that is present must still be one of those.
+    /// </summary>
+    public bool RequireTokenType { get; set; }
+
+    /// <summary>
+    /// The longest lifetime a token may claim: <c>exp - iat</c>, or <c>exp - now</c> when it has no <c>iat</c>. A
+    /// token valid for years is a stolen credential that never runs out.
+    /// </summary>
+    public TimeSpan MaxTokenLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// How long the last successfully fetched keys may be used while every later fetch fails. After that the API fails
+    /// closed (503) instead of trusting keys the issuer may have revoked.
+    /// </summary>
+    public TimeSpan MaxKeyStaleness { get; set; } = TimeSpan.FromHours(6);
+
     public TimeSpan ClockSkew => TimeSpan.FromSeconds(ClockSkewSeconds);
 
     public IReadOnlyList<string> AllowedAlgorithmList =>

@@ -14,6 +14,12 @@ public sealed class JwtOptionsValidator : IValidateOptions<JwtOptions>
 
     public const int MaxClockSkewSeconds = 300;
 
+    /// <summary>The upper bound of <see cref="JwtOptions.MaxTokenLifetime"/>: a week is already generous for an access token.</summary>
+    public static readonly TimeSpan MaxTokenLifetimeLimit = TimeSpan.FromDays(7);
+
+    /// <summary>The upper bound of <see cref="JwtOptions.MaxKeyStaleness"/>: a revoked key must stop working within a day.</summary>
+    public static readonly TimeSpan MaxKeyStalenessLimit = TimeSpan.FromDays(1);
+
     public ValidateOptionsResult Validate(string? name, JwtOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -46,6 +52,17 @@ public sealed class JwtOptionsValidator : IValidateOptions<JwtOptions>
         if (options.UnknownKeyRefreshInterval < TimeSpan.FromSeconds(1) || options.UnknownKeyRefreshInterval > options.KeyRefreshInterval)
         {
             failures.Add("Jwt:UnknownKeyRefreshInterval must be at least 00:00:01 and at most Jwt:KeyRefreshInterval (default 00:00:30).");
+        }
+
+        if (options.MaxTokenLifetime < TimeSpan.FromMinutes(1) || options.MaxTokenLifetime > MaxTokenLifetimeLimit)
+        {
+            failures.Add("Jwt:MaxTokenLifetime must be between 00:01:00 and 7.00:00:00 (default 1.00:00:00).");
+        }
+
+        if (options.MaxKeyStaleness < options.KeyRefreshInterval || options.MaxKeyStaleness > MaxKeyStalenessLimit)
+        {
+            failures.Add("Jwt:MaxKeyStaleness must be at least Jwt:KeyRefreshInterval and at most 1.00:00:00 (default 06:00:00): " +
+                "it is how long keys are trusted while every fetch fails.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -6,8 +6,10 @@ namespace Payments.Core.Auth;
 /// <summary>
 /// The only state authentication keeps between calls: the issuer's public keys. Keys are fetched on first use and
 /// again after <see cref="JwtOptions.KeyRefreshInterval"/>; a token naming an unknown key may cause one early fetch,
-/// at most once per <see cref="JwtOptions.UnknownKeyRefreshInterval"/>. Concurrent callers share one fetch. When a
-/// fetch fails the last good keys stay in use.
+/// at most once per <see cref="JwtOptions.UnknownKeyRefreshInterval"/>. Concurrent callers share one fetch. A fetched
+/// set replaces the previous one entirely; a failed fetch, or one that yields no usable key, keeps the last good keys,
+/// but only until they are <see cref="JwtOptions.MaxKeyStaleness"/> old: then no key is trusted (the API answers 503)
+/// until a fetch succeeds, so an issuer's revocation takes effect even while its key endpoint is unreachable.
 /// </summary>
 public sealed partial class SigningKeyCache
 {
@@ -19,6 +21,7 @@ public sealed partial class SigningKeyCache
     private readonly ILogger<SigningKeyCache> logger;
     private readonly TimeSpan refreshInterval;
     private readonly TimeSpan minimumInterval;
+    private readonly TimeSpan maxStaleness;
     private readonly Lock gate = new();
 
     private volatile SigningKeySet? current;
@@ -34,6 +37,7 @@ public sealed partial class SigningKeyCache
         this.logger = logger;
         refreshInterval = options.Value.KeyRefreshInterval;
         minimumInterval = options.Value.UnknownKeyRefreshInterval;
+        maxStaleness = options.Value.MaxKeyStaleness;
     }
 
     /// <summary>How many times the source was asked for keys (for tests and diagnostics).</summary>
@@ -73,7 +77,7 @@ public sealed partial class SigningKeyCache
             if (now - lastAttempt < minimumInterval)
             {
                 LogRefreshSuppressed(logger, source.Description, (int)minimumInterval.TotalSeconds);
-                return Task.FromResult(current);
+                return Task.FromResult(UsableCurrent());
             }
 
             lastAttempt = now;
@@ -99,7 +103,7 @@ public sealed partial class SigningKeyCache
             if (keys.Keys.Count == 0)
             {
                 LogFetchFailed(logger, source.Description, "the key set holds no asymmetric signing key", null);
-                return current;
+                return UsableCurrent();
             }
 
             current = keys;
@@ -112,8 +116,21 @@ public sealed partial class SigningKeyCache
         {
             // ArgumentException: the document is not a key set; InvalidOperationException: the discovery document is unusable.
             LogFetchFailed(logger, source.Description, ex.GetType().Name + ": " + ex.Message, ex);
-            return current;
+            return UsableCurrent();
         }
+    }
+
+    /// <summary>The last good keys while they are younger than the maximum staleness; null (fail closed) after that.</summary>
+    private SigningKeySet? UsableCurrent()
+    {
+        var keys = current;
+        if (keys is null || time.GetUtcNow() - keys.FetchedAt < maxStaleness)
+        {
+            return keys;
+        }
+
+        LogKeysStale(logger, source.Description, keys.FetchedAt, maxStaleness);
+        return null;
     }
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Loaded {KeyCount} signing keys from {KeySource}")]
@@ -122,8 +139,11 @@ public sealed partial class SigningKeyCache
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Ignored {IgnoredCount} keys from {KeySource} that are not asymmetric signing keys")]
     private static partial void LogKeysIgnored(ILogger logger, int ignoredCount, string keySource);
 
-    [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "Could not load signing keys from {KeySource}: {Problem}. The previous keys, if any, stay in use")]
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Error, Message = "Could not load signing keys from {KeySource}: {Problem}. The previous keys, if any, stay in use until they are stale")]
     private static partial void LogFetchFailed(ILogger logger, string keySource, string problem, Exception? exception);
+
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Error, Message = "The signing keys from {KeySource} were last fetched at {FetchedAt}, more than {MaxStaleness} ago, and no fetch has succeeded since: no token is accepted until one does")]
+    private static partial void LogKeysStale(ILogger logger, string keySource, DateTimeOffset fetchedAt, TimeSpan maxStaleness);
 
     [LoggerMessage(EventId = 4104, Level = LogLevel.Debug, Message = "Key refresh from {KeySource} skipped: the last one started less than {MinimumIntervalSeconds} s ago")]
     private static partial void LogRefreshSuppressed(ILogger logger, string keySource, int minimumIntervalSeconds);

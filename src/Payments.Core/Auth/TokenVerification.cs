@@ -18,6 +18,15 @@ public enum TokenRejectionReason
     UnknownSigningKey,
     BadSignature,
     MissingSubject,
+
+    /// <summary>A <c>crit</c> header names an extension this API does not understand (RFC 7515 section 4.1.11).</summary>
+    UnsupportedCriticalHeader,
+
+    /// <summary>The <c>typ</c> header is not a JWT access token type, or is missing while it is required (RFC 8725 section 3.11).</summary>
+    WrongTokenType,
+
+    /// <summary>The token claims a longer lifetime than <see cref="JwtOptions.MaxTokenLifetime"/>.</summary>
+    LifetimeTooLong,
     Invalid,
 }
 

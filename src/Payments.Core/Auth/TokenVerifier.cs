@@ -8,8 +8,9 @@ namespace Payments.Core.Auth;
 
 /// <summary>
 /// Verifies a bearer token on its own: signature against the issuer's cached public keys, issuer, audience,
-/// <c>exp</c>/<c>nbf</c> with clock skew, an allowed asymmetric algorithm and a subject. Nothing about the caller is
-/// remembered afterwards. Descriptions in the outcome say what is wrong and never repeat the token.
+/// <c>exp</c>/<c>nbf</c> with clock skew, a bounded lifetime, an allowed asymmetric algorithm, an accepted <c>typ</c>,
+/// no <c>crit</c> extension and a subject. Nothing about the caller is remembered afterwards. Descriptions in the
+/// outcome say what is wrong and never repeat the token, nor the issuer and audience this API trusts.
 /// </summary>
 public sealed class TokenVerifier
 {
@@ -19,15 +20,22 @@ public sealed class TokenVerifier
     private readonly SigningKeyCache keys;
     private readonly JwtOptions options;
     private readonly HashSet<string> allowedAlgorithms;
+    private readonly TimeProvider time;
     private readonly JsonWebTokenHandler handler = new() { MaximumTokenSizeInBytes = MaxTokenLength };
 
     // Parameters are rebuilt only when the key set changes; the handler only reads them, so sharing is safe.
     private volatile ValidationParameterPair? parameters;
 
     public TokenVerifier(SigningKeyCache keys, IOptions<JwtOptions> options)
+        : this(keys, options, TimeProvider.System)
+    {
+    }
+
+    public TokenVerifier(SigningKeyCache keys, IOptions<JwtOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.keys = keys;
+        this.time = time;
         this.options = options.Value;
         allowedAlgorithms = new HashSet<string>(this.options.AllowedAlgorithmList, StringComparer.Ordinal);
     }
@@ -94,6 +102,13 @@ public sealed class TokenVerifier
             return Reject(TokenRejectionReason.AlgorithmNotAllowed, DescribeAlgorithm(jwt.Alg));
         }
 
+        // Header rules need no key either: refused before any lookup, so they cannot cause a fetch.
+        var headerProblem = CheckHeader(jwt);
+        if (headerProblem is not null)
+        {
+            return headerProblem;
+        }
+
         // A token for another issuer cannot be fixed by fetching our issuer's keys again: refuse it before that.
         if (!string.Equals(jwt.Issuer, options.Issuer, StringComparison.Ordinal))
         {
@@ -129,6 +144,12 @@ public sealed class TokenVerifier
         }
 
         var subject = jwt.Subject;
+        var lifetimeProblem = CheckLifetime(jwt, subject);
+        if (lifetimeProblem is not null)
+        {
+            return lifetimeProblem;
+        }
+
         if (string.IsNullOrWhiteSpace(subject))
         {
             return Reject(TokenRejectionReason.MissingSubject,
@@ -176,6 +197,71 @@ public sealed class TokenVerifier
         };
     }
 
+    /// <summary>
+    /// RFC 7515 section 4.1.11: a recipient must refuse a token whose <c>crit</c> names an extension it does not
+    /// understand. This API understands none, so any <c>crit</c> is refused (the JWT library ignores it).
+    /// RFC 8725 section 3.11: <c>typ</c>, when present, must say this is a JWT access token.
+    /// </summary>
+    private TokenVerification.Rejected? CheckHeader(JsonWebToken jwt)
+    {
+        JsonElement typ = default;
+        var hasCrit = false;
+        try
+        {
+            using var header = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedHeader));
+            hasCrit = header.RootElement.TryGetProperty("crit", out _);
+            if (header.RootElement.TryGetProperty("typ", out var value))
+            {
+                typ = value.Clone();
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException)
+        {
+            return Reject(TokenRejectionReason.Malformed, "The token is not a well-formed JWT (three base64url parts: header.payload.signature).");
+        }
+
+        if (hasCrit)
+        {
+            return Reject(TokenRejectionReason.UnsupportedCriticalHeader,
+                "The token's 'crit' header names extensions this API does not understand, so it must be refused (RFC 7515 section 4.1.11). " +
+                "Request a token without 'crit'.");
+        }
+
+        if (typ.ValueKind == JsonValueKind.Undefined)
+        {
+            return options.RequireTokenType
+                ? Reject(TokenRejectionReason.WrongTokenType, "The token has no 'typ' header; this API requires 'at+jwt' or 'JWT' (RFC 9068).")
+                : null;
+        }
+
+        return typ.ValueKind == JsonValueKind.String && IsAcceptedTokenType(typ.GetString()!)
+            ? null
+            : Reject(TokenRejectionReason.WrongTokenType, "The token's 'typ' header is not 'at+jwt' or 'JWT', so it is not an access token for this API (RFC 8725 section 3.11).");
+    }
+
+    /// <summary>RFC 7515 section 4.1.9: compared case-insensitively, with the "application/" prefix optional.</summary>
+    internal static bool IsAcceptedTokenType(string typ)
+    {
+        var type = typ.StartsWith("application/", StringComparison.OrdinalIgnoreCase) ? typ["application/".Length..] : typ;
+        return type.Equals("JWT", StringComparison.OrdinalIgnoreCase) || type.Equals("at+jwt", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private TokenVerification.Rejected? CheckLifetime(JsonWebToken jwt, string? subject)
+    {
+        // exp is present (RequireExpirationTime); without iat the lifetime left from now is what a thief would get.
+        var start = jwt.TryGetPayloadValue<object>(JwtRegisteredClaimNames.Iat, out _) ? jwt.IssuedAt : time.GetUtcNow().UtcDateTime;
+        var lifetime = jwt.ValidTo - start;
+        if (lifetime <= options.MaxTokenLifetime)
+        {
+            return null;
+        }
+
+        return Reject(TokenRejectionReason.LifetimeTooLong,
+            string.Create(CultureInfo.InvariantCulture,
+                $"The token is valid for longer than this API accepts ('exp' minus 'iat', or minus now without 'iat', must be at most {options.MaxTokenLifetime.TotalHours:0.##} h). Request a shorter-lived token."),
+            string.IsNullOrWhiteSpace(subject) ? null : subject);
+    }
+
     private TokenValidationParameters ParametersFor(SigningKeySet keySet, bool hasKeyId)
     {
         var pair = parameters;
@@ -205,7 +291,7 @@ public sealed class TokenVerifier
             SecurityTokenInvalidLifetimeException => Reject(TokenRejectionReason.Invalid,
                 "The token's lifetime is invalid ('nbf' is after 'exp')."),
             SecurityTokenInvalidAudienceException => Reject(TokenRejectionReason.WrongAudience,
-                $"The token is not meant for this API: its audience ('aud') is not '{options.Audience}'. Request a token for that audience.",
+                "The token is not meant for this API: its audience ('aud') is not the one this API accepts. Request a token for this API.",
                 subject),
             SecurityTokenInvalidIssuerException => Reject(TokenRejectionReason.WrongIssuer, WrongIssuerDescription),
             SecurityTokenInvalidAlgorithmException => Reject(TokenRejectionReason.AlgorithmNotAllowed, DescribeAlgorithm(jwt.Alg)),
@@ -219,8 +305,8 @@ public sealed class TokenVerifier
         };
     }
 
-    private string WrongIssuerDescription =>
-        $"The token was not issued by the issuer this API trusts ('iss' must be '{options.Issuer}').";
+    // The trusted issuer and audience are not repeated: an anonymous caller learns nothing about the configuration.
+    private const string WrongIssuerDescription = "The token was not issued by the issuer this API trusts (its 'iss' claim).";
 
     private string DescribeAlgorithm(string? algorithm)
     {

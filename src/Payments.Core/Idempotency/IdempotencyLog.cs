@@ -4,15 +4,12 @@ namespace Payments.Core.Idempotency;
 
 /// <summary>
 /// Log lines of the idempotency layer. Keys and subjects appear only as short hashes (SubjectId, KeyId): enough to
-/// correlate, nothing another caller could replay. The raw key is logged at Debug only.
+/// correlate, nothing another caller could replay. The raw key is never logged, at any level.
 /// </summary>
 internal static partial class IdempotencyLog
 {
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Idempotency key {KeyId} of subject {SubjectId} claimed (execution {Execution}, lock until {LockedUntil})")]
     public static partial void Claimed(this ILogger logger, string keyId, string subjectId, int execution, DateTimeOffset lockedUntil);
-
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Debug, Message = "Idempotency key {KeyId} is {RawKey}")]
-    public static partial void RawKey(this ILogger logger, string keyId, string rawKey);
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Idempotency key {KeyId} of subject {SubjectId} replayed its stored {StatusCode} response")]
     public static partial void Replayed(this ILogger logger, string keyId, string subjectId, int statusCode);

@@ -27,6 +27,5 @@ public sealed record IdempotencyRecordKey(string PartitionKey, string RowKey, st
     public string LogId => ScopeHash[..16];
 
     /// <summary>The same kind of label for a subject alone.</summary>
-    public static string SubjectLogId(string subject) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(subject)))[..16];
+    public static string SubjectLogId(string subject) => Auth.SubjectLogId.Of(subject);
 }

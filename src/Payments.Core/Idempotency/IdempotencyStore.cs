@@ -55,7 +55,6 @@ public sealed class IdempotencyStore
         // Every write gets a fresh attempt id. If a write happened but its answer was lost, a later round reads the
         // record and recognizes one of its own writes instead of answering "in progress" to itself.
         var ownAttempts = new HashSet<string>(StringComparer.Ordinal);
-        _logger.RawKey(recordKey.LogId, key.Value);
 
         for (var round = 0; round < MaxClaimRounds; round++)
         {

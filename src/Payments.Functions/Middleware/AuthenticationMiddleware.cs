@@ -46,20 +46,22 @@ public sealed partial class AuthenticationMiddleware(TokenVerifier verifier, ILo
         {
             case TokenVerification.Verified { Caller: var caller }:
                 var missingScope = ScopePolicy.MissingScope(caller, request.Method);
+                var subjectId = SubjectLogId.Of(caller.Subject);
                 if (missingScope is null)
                 {
                     context.SetCaller(caller);
-                    LogAuthenticated(logger, caller.Subject, definition.Name);
+                    LogAuthenticated(logger, subjectId, definition.Name);
+
                     await next(context);
                     return;
                 }
 
-                LogInsufficientScope(logger, caller.Subject, definition.Name, request.Method, missingScope);
+                LogInsufficientScope(logger, subjectId, definition.Name, request.Method, missingScope);
                 response = await InsufficientScopeAsync(request, caller, missingScope, cancellationToken);
                 break;
 
             case TokenVerification.Rejected rejected:
-                LogRejected(logger, definition.Name, rejected.Reason, rejected.Subject ?? "unknown");
+                LogRejected(logger, definition.Name, rejected.Reason, rejected.Subject is { } subject ? SubjectLogId.Of(subject) : "unknown");
                 response = await UnauthorizedAsync(request, rejected, cancellationToken);
                 break;
 
@@ -142,15 +144,15 @@ public sealed partial class AuthenticationMiddleware(TokenVerifier verifier, ILo
         context.GetInvocationResult().Value = response;
     }
 
-    [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "Rejected a call to {FunctionName}: {Reason} (subject {Subject})")]
-    private static partial void LogRejected(ILogger logger, string functionName, TokenRejectionReason reason, string subject);
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "Rejected a call to {FunctionName}: {Reason} (subject {SubjectId})")]
+    private static partial void LogRejected(ILogger logger, string functionName, TokenRejectionReason reason, string subjectId);
 
-    [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "Refused {Subject} a {Method} call to {FunctionName}: missing scope {Scope}")]
-    private static partial void LogInsufficientScope(ILogger logger, string subject, string functionName, string method, string scope);
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "Refused subject {SubjectId} a {Method} call to {FunctionName}: missing scope {Scope}")]
+    private static partial void LogInsufficientScope(ILogger logger, string subjectId, string functionName, string method, string scope);
 
     [LoggerMessage(EventId = 4203, Level = LogLevel.Error, Message = "Could not authenticate a call to {FunctionName}: the issuer's signing keys are unavailable")]
     private static partial void LogKeysUnavailable(ILogger logger, string functionName);
 
-    [LoggerMessage(EventId = 4204, Level = LogLevel.Debug, Message = "Authenticated {Subject} for {FunctionName}")]
-    private static partial void LogAuthenticated(ILogger logger, string subject, string functionName);
+    [LoggerMessage(EventId = 4204, Level = LogLevel.Debug, Message = "Authenticated subject {SubjectId} for {FunctionName}")]
+    private static partial void LogAuthenticated(ILogger logger, string subjectId, string functionName);
 }

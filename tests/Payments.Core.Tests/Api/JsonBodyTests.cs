@@ -67,6 +67,10 @@ public sealed class JsonBodyTests
         Assert.Equal(400, refused.Problem.Status);
         Assert.Contains(expectedInDetail, refused.Problem.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain("System.", refused.Problem.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Payments.", refused.Problem.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(".NET", refused.Problem.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Int64", refused.Problem.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Dictionary", refused.Problem.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

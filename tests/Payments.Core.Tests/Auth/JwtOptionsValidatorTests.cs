@@ -41,6 +41,28 @@ public sealed class JwtOptionsValidatorTests
         Assert.Contains("Jwt:Audience is missing", message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("00:00:30")]
+    [InlineData("8.00:00:00")]
+    public void Validate_WhenMaxTokenLifetimeIsOutOfBounds_ShouldSaySo(string lifetime)
+    {
+        var options = Valid();
+        options.MaxTokenLifetime = TimeSpan.Parse(lifetime, System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Contains("Jwt:MaxTokenLifetime must be between", Failure(options), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("00:30:00")]
+    [InlineData("1.00:00:01")]
+    public void Validate_WhenMaxKeyStalenessIsBelowTheRefreshIntervalOrAboveADay_ShouldSaySo(string staleness)
+    {
+        var options = Valid();
+        options.MaxKeyStaleness = TimeSpan.Parse(staleness, System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Contains("Jwt:MaxKeyStaleness must be at least Jwt:KeyRefreshInterval", Failure(options), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_WhenNoKeySourceIsSet_ShouldListTheThreeChoices()
     {

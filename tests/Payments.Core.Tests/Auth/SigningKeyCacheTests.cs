@@ -108,4 +108,54 @@ public sealed class SigningKeyCacheTests : IDisposable
 
         Assert.Null(await cache.GetAsync(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task GetAsync_WhenFetchesKeepFailingPastMaxKeyStaleness_ShouldFailClosedUntilAFetchSucceeds()
+    {
+        var source = new InMemoryKeySource(issuer.Rsa);
+        var verifier = VerifierFactory.Verifier(VerifierFactory.Cache(source, time));
+        Assert.IsType<TokenVerification.Verified>(await verifier.VerifyTokenAsync(issuer.Token(), CancellationToken.None));
+        source.Failure = new HttpRequestException("issuer down");
+
+        time.Advance(TimeSpan.FromHours(6) - TimeSpan.FromSeconds(1));
+        Assert.IsType<TokenVerification.Verified>(await verifier.VerifyTokenAsync(issuer.Token(), CancellationToken.None));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.IsType<TokenVerification.KeysUnavailable>(await verifier.VerifyTokenAsync(issuer.Token(), CancellationToken.None));
+
+        source.Failure = null;
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.IsType<TokenVerification.Verified>(await verifier.VerifyTokenAsync(issuer.Token(), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task GetAsync_WhenAFetchedSetHasNoUsableKey_ShouldCountItAsAFailedFetchAndGoStale()
+    {
+        var source = new InMemoryKeySource(issuer.Rsa);
+        var cache = VerifierFactory.Cache(source, time);
+        var first = await cache.GetAsync(CancellationToken.None);
+        source.Jwks = TestIssuer.Jwks(new SymmetricSecurityKey(new byte[32]) { KeyId = "oct" });
+
+        time.Advance(TimeSpan.FromHours(2));
+        Assert.Same(first, await cache.GetAsync(CancellationToken.None));
+        source.Jwks = """{"keys":[]}""";
+        time.Advance(TimeSpan.FromHours(4));
+
+        Assert.Null(await cache.GetAsync(CancellationToken.None));
+        Assert.Equal(3, source.Fetches);
+    }
+
+    [Fact]
+    public async Task GetAsync_WhenTheIssuerDropsAKey_ShouldReplaceTheWholeSet()
+    {
+        var retired = issuer.NewRsaKey("rsa-retired");
+        var source = new InMemoryKeySource(issuer.Rsa, retired);
+        var verifier = VerifierFactory.Verifier(VerifierFactory.Cache(source, time));
+        Assert.IsType<TokenVerification.Verified>(await verifier.VerifyTokenAsync(issuer.Token(retired), CancellationToken.None));
+        source.Jwks = TestIssuer.Jwks(issuer.Rsa);
+
+        time.Advance(TimeSpan.FromHours(1));
+        var outcome = await verifier.VerifyTokenAsync(issuer.Token(retired), CancellationToken.None);
+
+        Assert.Equal(TokenRejectionReason.UnknownSigningKey, Assert.IsType<TokenVerification.Rejected>(outcome).Reason);
+    }
 }

@@ -126,6 +126,39 @@ public sealed class TestIssuer : IDisposable
         return signingInput + "." + Base64UrlEncoder.Encode(signature);
     }
 
+    /// <summary>
+    /// A token signed (RS256, main key) over exactly the header and payload given: for header fields the JWT library
+    /// would not write (a missing <c>typ</c>, <c>crit</c>) and claims it would fill in.
+    /// </summary>
+    public string SignedRaw(IDictionary<string, object?> header, IDictionary<string, object?> payload)
+    {
+        var fullHeader = new Dictionary<string, object?>(header) { ["alg"] = "RS256", ["kid"] = Rsa.KeyId };
+        var signingInput = Encode(fullHeader) + "." + Encode(payload);
+        var signature = Rsa.Rsa.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return signingInput + "." + Base64UrlEncoder.Encode(signature);
+    }
+
+    /// <summary>A valid payload for <see cref="SignedRaw"/>: issued now (with <c>iat</c> unless told otherwise), valid for <paramref name="lifetime"/>.</summary>
+    public static Dictionary<string, object?> RawPayload(TimeSpan lifetime, bool withIssuedAt = true, string subject = "merchant-1")
+    {
+        var now = DateTimeOffset.UtcNow;
+        var payload = new Dictionary<string, object?>
+        {
+            ["iss"] = Issuer,
+            ["aud"] = Audience,
+            ["sub"] = subject,
+            ["scope"] = "payments:read payments:write",
+            ["nbf"] = now.AddMinutes(-1).ToUnixTimeSeconds(),
+            ["exp"] = now.Add(lifetime).ToUnixTimeSeconds(),
+        };
+        if (withIssuedAt)
+        {
+            payload["iat"] = now.ToUnixTimeSeconds();
+        }
+
+        return payload;
+    }
+
     /// <summary>Replaces the payload of a signed token and keeps its signature.</summary>
     public static string Tamper(string token, string newSubject)
     {

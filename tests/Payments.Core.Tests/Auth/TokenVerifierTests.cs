@@ -180,26 +180,28 @@ public sealed class TokenVerifierTests : IDisposable
     }
 
     [Fact]
-    public async Task VerifyAuthorizationAsync_WhenIssuerIsWrong_ShouldRejectWithoutFetchingKeys()
+    public async Task VerifyAuthorizationAsync_WhenIssuerIsWrong_ShouldRejectWithoutFetchingKeysOrDisclosingTheIssuer()
     {
         var token = issuer.Token(issuer: "https://evil.test/");
 
         var outcome = await VerifyBearer(token);
 
         var rejected = AssertRejected(outcome, TokenRejectionReason.WrongIssuer, token);
-        Assert.Contains(TestIssuer.Issuer, rejected.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestIssuer.Issuer, rejected.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestIssuer.Audience, rejected.Description, StringComparison.Ordinal);
         Assert.Equal(0, keys.Fetches);
     }
 
     [Fact]
-    public async Task VerifyAuthorizationAsync_WhenAudienceIsWrong_ShouldNameTheExpectedAudience()
+    public async Task VerifyAuthorizationAsync_WhenAudienceIsWrong_ShouldRejectWithoutDisclosingTheAudience()
     {
         var token = issuer.Token(audience: "api://someone-else");
 
         var outcome = await VerifyBearer(token);
 
         var rejected = AssertRejected(outcome, TokenRejectionReason.WrongAudience, token);
-        Assert.Contains(TestIssuer.Audience, rejected.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestIssuer.Audience, rejected.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain(TestIssuer.Issuer, rejected.Description, StringComparison.Ordinal);
         Assert.DoesNotContain("someone-else", rejected.Description, StringComparison.Ordinal);
     }
 
@@ -379,5 +381,119 @@ public sealed class TokenVerifierTests : IDisposable
 
         Assert.Empty(caller.Scopes);
         Assert.Equal("payments:read", ScopePolicy.MissingScope(caller, "GET"));
+    }
+
+    [Theory]
+    [InlineData("JWT")]
+    [InlineData("jwt")]
+    [InlineData("at+jwt")]
+    [InlineData("AT+JWT")]
+    [InlineData("application/at+jwt")]
+    [InlineData("Application/JWT")]
+    public async Task VerifyTokenAsync_WhenTypIsAJwtAccessTokenType_ShouldAccept(string typ)
+    {
+        var token = issuer.SignedRaw(new Dictionary<string, object?> { ["typ"] = typ }, TestIssuer.RawPayload(TimeSpan.FromMinutes(10)));
+
+        Assert.IsType<TokenVerification.Verified>(await verifier.VerifyTokenAsync(token, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("JOSE")]
+    [InlineData("secevent+jwt")]
+    [InlineData("application/jwt+extra")]
+    [InlineData("")]
+    public async Task VerifyTokenAsync_WhenTypIsAnotherType_ShouldRejectWithoutFetchingKeys(string typ)
+    {
+        var token = issuer.SignedRaw(new Dictionary<string, object?> { ["typ"] = typ }, TestIssuer.RawPayload(TimeSpan.FromMinutes(10)));
+
+        AssertRejected(await verifier.VerifyTokenAsync(token, CancellationToken.None), TokenRejectionReason.WrongTokenType, token);
+        Assert.Equal(0, keys.Fetches);
+    }
+
+    [Fact]
+    public async Task VerifyTokenAsync_WhenTypIsNotAString_ShouldReject()
+    {
+        var token = issuer.SignedRaw(new Dictionary<string, object?> { ["typ"] = 1 }, TestIssuer.RawPayload(TimeSpan.FromMinutes(10)));
+
+        AssertRejected(await verifier.VerifyTokenAsync(token, CancellationToken.None), TokenRejectionReason.WrongTokenType, token);
+    }
+
+    [Fact]
+    public async Task VerifyTokenAsync_WhenTypIsMissingAndNotRequired_ShouldAccept()
+    {
+        var token = issuer.SignedRaw(new Dictionary<string, object?>(), TestIssuer.RawPayload(TimeSpan.FromMinutes(10)));
+
+        Assert.IsType<TokenVerification.Verified>(await verifier.VerifyTokenAsync(token, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task VerifyTokenAsync_WhenTypIsMissingAndRequired_ShouldReject()
+    {
+        var options = VerifierFactory.Options();
+        options.RequireTokenType = true;
+        var strict = VerifierFactory.Verifier(VerifierFactory.Cache(keys, options: options), options);
+        var token = issuer.SignedRaw(new Dictionary<string, object?>(), TestIssuer.RawPayload(TimeSpan.FromMinutes(10)));
+
+        var rejected = AssertRejected(await strict.VerifyTokenAsync(token, CancellationToken.None), TokenRejectionReason.WrongTokenType, token);
+        Assert.Contains("no 'typ'", rejected.Description, StringComparison.Ordinal);
+        Assert.IsType<TokenVerification.Verified>(await strict.VerifyTokenAsync(issuer.Token(), CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("[\"exp\"]")]
+    [InlineData("[\"b64\"]")]
+    [InlineData("[]")]
+    [InlineData("\"not-a-list\"")]
+    public async Task VerifyTokenAsync_WhenHeaderHasCrit_ShouldRejectWithoutFetchingKeys(string crit)
+    {
+        var header = new Dictionary<string, object?> { ["typ"] = "JWT", ["crit"] = System.Text.Json.JsonDocument.Parse(crit).RootElement.Clone(), ["exp"] = 1 };
+        var token = issuer.SignedRaw(header, TestIssuer.RawPayload(TimeSpan.FromMinutes(10)));
+
+        var rejected = AssertRejected(await verifier.VerifyTokenAsync(token, CancellationToken.None), TokenRejectionReason.UnsupportedCriticalHeader, token);
+        Assert.Contains("'crit'", rejected.Description, StringComparison.Ordinal);
+        Assert.Equal(0, keys.Fetches);
+    }
+
+    [Fact]
+    public async Task VerifyTokenAsync_WhenLifetimeFromIatExceedsTheMaximum_ShouldReject()
+    {
+        var token = issuer.SignedRaw(new Dictionary<string, object?> { ["typ"] = "JWT" }, TestIssuer.RawPayload(TimeSpan.FromHours(24) + TimeSpan.FromMinutes(1)));
+
+        var rejected = AssertRejected(await verifier.VerifyTokenAsync(token, CancellationToken.None), TokenRejectionReason.LifetimeTooLong, token);
+        Assert.Contains("24 h", rejected.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task VerifyTokenAsync_WhenLifetimeIsExactlyTheMaximum_ShouldAccept()
+    {
+        var token = issuer.SignedRaw(new Dictionary<string, object?> { ["typ"] = "JWT" }, TestIssuer.RawPayload(TimeSpan.FromHours(24)));
+
+        Assert.IsType<TokenVerification.Verified>(await verifier.VerifyTokenAsync(token, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task VerifyTokenAsync_WhenThereIsNoIatAndExpIsTooFarFromNow_ShouldReject()
+    {
+        var token = issuer.SignedRaw(new Dictionary<string, object?> { ["typ"] = "JWT" }, TestIssuer.RawPayload(TimeSpan.FromDays(365 * 70), withIssuedAt: false));
+
+        AssertRejected(await verifier.VerifyTokenAsync(token, CancellationToken.None), TokenRejectionReason.LifetimeTooLong, token);
+    }
+
+    [Fact]
+    public async Task VerifyTokenAsync_WhenMaxTokenLifetimeIsShorter_ShouldApplyIt()
+    {
+        var options = VerifierFactory.Options();
+        options.MaxTokenLifetime = TimeSpan.FromMinutes(5);
+        var strict = VerifierFactory.Verifier(VerifierFactory.Cache(keys, options: options), options);
+        var token = issuer.SignedRaw(new Dictionary<string, object?> { ["typ"] = "JWT" }, TestIssuer.RawPayload(TimeSpan.FromMinutes(10), withIssuedAt: false));
+
+        AssertRejected(await strict.VerifyTokenAsync(token, CancellationToken.None), TokenRejectionReason.LifetimeTooLong, token);
+    }
+
+    [Fact]
+    public void IsAcceptedTokenType_WhenPrefixIsNotApplication_ShouldRefuse()
+    {
+        Assert.False(TokenVerifier.IsAcceptedTokenType("text/jwt"));
+        Assert.True(TokenVerifier.IsAcceptedTokenType("APPLICATION/AT+JWT"));
     }
 }

@@ -32,4 +32,22 @@ public sealed class StorageHealthCheckTests(AzuriteFixture azurite)
         Assert.Contains("Table storage", health.Problem, StringComparison.Ordinal);
         Assert.Contains("Queue storage", health.Problem, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task CheckAsync_WhenCalledAgainWithinTheCacheDuration_ShouldNotAskStorageAgain()
+    {
+        var time = new ManualTimeProvider();
+        var check = new StorageHealthCheck(azurite.CreateClients(), time, Microsoft.Extensions.Logging.Abstractions.NullLogger<StorageHealthCheck>.Instance);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => check.CheckAsync(CancellationToken.None)));
+        time.Advance(StorageHealthCheck.CacheDuration - TimeSpan.FromMilliseconds(1));
+        await check.CheckAsync(CancellationToken.None);
+        Assert.Equal(1, check.CheckCount);
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await check.CheckAsync(CancellationToken.None);
+
+        Assert.All(results, r => Assert.True(r.IsHealthy, r.Problem));
+        Assert.Equal(2, check.CheckCount);
+    }
 }

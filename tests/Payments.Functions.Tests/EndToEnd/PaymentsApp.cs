@@ -20,6 +20,7 @@ public sealed class PaymentsApp : IAsyncDisposable
     public const string AzuriteVariable = "PAYMENTS_TEST_STORAGE";
 
     private readonly CapturedLogs _logs;
+    private readonly SentSecrets _sent = new();
     private readonly ILoggerFactory _loggerFactory;
 
     private PaymentsApp(PaymentsAppSettings settings, LocalFunctionsHost host, CapturedLogs logs, ILoggerFactory loggerFactory)
@@ -28,7 +29,7 @@ public sealed class PaymentsApp : IAsyncDisposable
         Host = host;
         _logs = logs;
         _loggerFactory = loggerFactory;
-        Client = new HttpClient { BaseAddress = host.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        Client = NewClient(host);
     }
 
     public PaymentsAppSettings Settings { get; }
@@ -53,7 +54,8 @@ public sealed class PaymentsApp : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         var logs = new CapturedLogs();
-        var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+        // Every level: a secret written at Debug is as leaked as one written at Error.
+        var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         return new PaymentsApp(settings, await StartHostAsync(settings, loggerFactory), logs, loggerFactory);
     }
 
@@ -63,8 +65,11 @@ public sealed class PaymentsApp : IAsyncDisposable
         await Host.StopAsync();
         Client.Dispose();
         Host = await StartHostAsync(Settings, _loggerFactory);
-        Client = new HttpClient { BaseAddress = Host.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        Client = NewClient(Host);
     }
+
+    /// <summary>What the tests sent (tokens, subjects, Idempotency-Keys); see <see cref="DisposeAsync"/>.</summary>
+    public SentSecrets Sent => _sent;
 
     public static HttpRequestMessage Request(HttpMethod method, string path, string? token = null, string? json = null, string? idempotencyKey = null)
     {
@@ -93,12 +98,25 @@ public sealed class PaymentsApp : IAsyncDisposable
         return await Client.SendAsync(request);
     }
 
+    /// <summary>
+    /// Stops the app, then fails if any line the host or the worker logged during its life contains a token, subject
+    /// or Idempotency-Key a test sent: every end-to-end test class is covered this way, whatever it tested.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
         await Host.DisposeAsync();
         _loggerFactory.Dispose();
+        var leaks = _sent.FindIn(_logs.Lines);
+        if (leaks.Count > 0)
+        {
+            throw new Xunit.Sdk.XunitException($"The app logged {leaks.Count} value(s) a test sent and that must never be logged:{Environment.NewLine}"
+                + string.Join(Environment.NewLine, leaks.Take(20)));
+        }
     }
+
+    private HttpClient NewClient(LocalFunctionsHost host) =>
+        new(new SentSecrets.RecordingHandler(_sent)) { BaseAddress = host.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
 
     private static async Task<LocalFunctionsHost> StartHostAsync(PaymentsAppSettings settings, ILoggerFactory loggerFactory)
     {

@@ -204,7 +204,8 @@ public sealed class AuthenticationMiddlewareTests : IDisposable
         Assert.Contains("'payments:write'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         AssertTokenNeverLeaked(token, response);
         var entry = Assert.Single(logs.Entries, e => e.Contains("|4202|", StringComparison.Ordinal));
-        Assert.Contains("merchant-7", entry, StringComparison.Ordinal);
+        Assert.Contains(SubjectLogId.Of("merchant-7"), entry, StringComparison.Ordinal);
+        Assert.DoesNotContain("merchant-7", entry, StringComparison.Ordinal);
         Assert.Contains("payments:write", entry, StringComparison.Ordinal);
     }
 
@@ -225,7 +226,7 @@ public sealed class AuthenticationMiddlewareTests : IDisposable
     }
 
     [Fact]
-    public async Task Invoke_WhenTokenExpired_ShouldLogReasonAndSubjectButNotTheToken()
+    public async Task Invoke_WhenTokenExpired_ShouldLogReasonAndSubjectHashButNeitherSubjectNorToken()
     {
         var token = issuer.Token(subject: "merchant-3", notBefore: DateTime.UtcNow.AddHours(-2), expires: DateTime.UtcNow.AddHours(-1));
 
@@ -233,7 +234,8 @@ public sealed class AuthenticationMiddlewareTests : IDisposable
 
         var entry = Assert.Single(logs.Entries, e => e.Contains("|4201|", StringComparison.Ordinal));
         Assert.Contains("Expired", entry, StringComparison.Ordinal);
-        Assert.Contains("merchant-3", entry, StringComparison.Ordinal);
+        Assert.Contains(SubjectLogId.Of("merchant-3"), entry, StringComparison.Ordinal);
+        Assert.DoesNotContain("merchant-3", entry, StringComparison.Ordinal);
         AssertTokenNeverLeaked(token, AssertRefused(HttpStatusCode.Unauthorized));
     }
 

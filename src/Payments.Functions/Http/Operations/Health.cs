@@ -20,15 +20,16 @@ public sealed class Health(StorageHealthCheck healthCheck)
         {
             var ok = request.CreateResponse(HttpStatusCode.OK);
             ok.Headers.Add("Cache-Control", "no-store");
-            await ok.WriteAsJsonAsync(new { status = "healthy", tables = "reachable", queues = "reachable" }, cancellationToken);
+            await ok.WriteAsJsonAsync(new { status = "healthy" }, cancellationToken);
             return ok;
         }
 
+        // Only healthy or not: what failed, and how, is in the app's log (an anonymous caller learns nothing of the setup).
         return await ProblemResponses.WriteAsync(request, new ProblemDetails(
             Type: "https://payments.example/problems/storage-unavailable",
-            Title: "Storage is unreachable",
+            Title: "Unhealthy",
             Status: (int)HttpStatusCode.ServiceUnavailable,
-            Detail: health.Problem + " Check that the storage account (or Azurite, locally) is running and the connection setting is right.",
+            Detail: "This instance cannot reach its storage. Retry later.",
             RetryAfterSeconds: 5), cancellationToken);
     }
 }

@@ -16,6 +16,7 @@ public sealed class AuthenticationRejectionTests(NoQueueConsumerAppFixture fixtu
     [
         "no header", "basic scheme", "malformed token", "expired", "not yet valid", "wrong issuer", "wrong audience", "bad signature",
         "payload tampered after signing", "alg none", "HS256 with the RSA public key as secret", "unknown kid", "missing sub",
+        "crit header", "typ is not a JWT", "lifetime over 24 h", "exp in 2099 without iat",
     ];
 
     [Theory]
@@ -106,6 +107,12 @@ public sealed class AuthenticationRejectionTests(NoQueueConsumerAppFixture fixtu
             "HS256 with the RSA public key as secret" => Bearer(issuer.HmacWithPublicKeyToken()),
             "unknown kid" => Bearer(issuer.Token(key: issuer.AliasOfMainKey("never-published-" + Guid.NewGuid().ToString("N")[..8]))),
             "missing sub" => Bearer(issuer.Token(subject: null)),
+            "crit header" => Bearer(issuer.SignedRaw(new Dictionary<string, object?> { ["typ"] = "JWT", ["crit"] = new[] { "x-ext" }, ["x-ext"] = true },
+                TestIssuer.RawPayload(TimeSpan.FromMinutes(10)))),
+            "typ is not a JWT" => Bearer(issuer.SignedRaw(new Dictionary<string, object?> { ["typ"] = "secevent+jwt" }, TestIssuer.RawPayload(TimeSpan.FromMinutes(10)))),
+            "lifetime over 24 h" => Bearer(issuer.SignedRaw(new Dictionary<string, object?> { ["typ"] = "at+jwt" }, TestIssuer.RawPayload(TimeSpan.FromHours(25)))),
+            "exp in 2099 without iat" => Bearer(issuer.SignedRaw(new Dictionary<string, object?> { ["typ"] = "JWT" },
+                TestIssuer.RawPayload(new DateTimeOffset(2099, 1, 1, 0, 0, 0, TimeSpan.Zero) - DateTimeOffset.UtcNow, withIssuedAt: false))),
             _ => throw new ArgumentOutOfRangeException(nameof(credential), credential, "no such case"),
         };
 

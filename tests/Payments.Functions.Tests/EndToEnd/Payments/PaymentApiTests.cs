@@ -26,10 +26,10 @@ public sealed class PaymentApiTests(PaymentsAppFixture fixture) : IClassFixture<
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.False(etag.IsWeak);
-        AssertPrivateNoCache(first);
+        AssertNoStore(first);
         Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
         Assert.Equal(etag, second.Headers.ETag);
-        AssertPrivateNoCache(second);
+        AssertNoStore(second);
         Assert.Empty(await second.Content.ReadAsByteArrayAsync());
     }
 
@@ -132,15 +132,12 @@ public sealed class PaymentApiTests(PaymentsAppFixture fixture) : IClassFixture<
         Assert.Contains("\"cursor\"", body, StringComparison.Ordinal);
     }
 
-    /// <summary>
-    /// Cache-Control: private, no-cache, compared as directives: the worker's header collection writes them in its own
-    /// order ("no-cache, private"), which means the same (RFC 9111 directives are unordered).
-    /// </summary>
-    private static void AssertPrivateNoCache(HttpResponseMessage response)
+    /// <summary>Cache-Control: no-store, compared as directives (RFC 9111): a payment is caller data that no cache may keep.</summary>
+    private static void AssertNoStore(HttpResponseMessage response)
     {
         var cacheControl = response.Headers.CacheControl;
         Assert.NotNull(cacheControl);
-        Assert.True(cacheControl.Private && cacheControl.NoCache && !cacheControl.Public && cacheControl.MaxAge is null && !cacheControl.NoStore,
+        Assert.True(cacheControl.NoStore && !cacheControl.Public && cacheControl.MaxAge is null,
             $"Cache-Control was '{cacheControl}'");
     }
 
