@@ -144,7 +144,6 @@ public sealed class IdempotencyStore
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(fingerprint);
         var recordKey = IdempotencyRecordKey.For(subject, key);
-        _logger.RawKey(recordKey.LogId, key.Value);
         return new IdempotencyLease(this, IdempotencyMode.Claimless, recordKey, subject, key, fingerprint, string.Empty,
             IdempotencyRecord.NewAttemptId(), 1, _time.GetUtcNow(), null);
     }
