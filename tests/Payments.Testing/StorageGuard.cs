@@ -26,13 +26,7 @@ public static class StorageGuardAllowances
         (_, filter) => filter.StartsWith("RowKey ge 'idem-' and RowKey lt 'idem.' and ExpiresAt lt datetime'", StringComparison.Ordinal),
         MaxRequests: 200);
 
-    /// <summary>LEGACY, to be removed with the sharded listing index: GET /api/v1/payments filters by merchant across partitions.</summary>
-    public static readonly StorageGuardAllowance PaymentListing = new(
-        "legacy payment listing scan",
-        (_, filter) => filter.StartsWith("Kind eq 'payment' and MerchantId eq ", StringComparison.Ordinal),
-        MaxRequests: 500);
-
-    public static IReadOnlyList<StorageGuardAllowance> Legacy { get; } = [OutboxSweeper, IdempotencyReaper, PaymentListing];
+    public static IReadOnlyList<StorageGuardAllowance> Legacy { get; } = [OutboxSweeper, IdempotencyReaper];
 }
 
 /// <summary>

@@ -1,11 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
+using Payments.Core.Storage;
 
 namespace Payments.Core.Idempotency;
 
 /// <summary>
-/// Where a caller's key lives: both table keys come from SHA-256(subject + '\n' + key). The hash spreads one busy
-/// caller's keys over 4,096 partitions (a partition serves about 2,000 entities/s), and it makes any key safe to
+/// Where a caller's key lives: the row key comes from SHA-256(subject + '\n' + key), the partition is one of the
+/// caller's 16 shards (<see cref="SubjectPartitions"/>), picked by that hash, so the resource created under the key
+/// (and its listing index entries) can share the record's entity group transaction. The hash makes any key safe to
 /// store: Table Storage forbids '/', '\', '#', '?' and control characters in its keys, and a hash has none.
 /// The split is unambiguous because a key never contains '\n'. Subject and raw key are stored beside the record for
 /// operators, never used to find it.
@@ -20,7 +22,7 @@ public sealed record IdempotencyRecordKey(string PartitionKey, string RowKey, st
         ArgumentException.ThrowIfNullOrEmpty(subject);
         ArgumentNullException.ThrowIfNull(key);
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(subject + "\n" + key.Value)));
-        return new IdempotencyRecordKey(hash[..3], RowKeyPrefix + hash, hash);
+        return new IdempotencyRecordKey(SubjectPartitions.For(subject, hash), RowKeyPrefix + hash, hash);
     }
 
     /// <summary>A short, non-reversible label for logs: enough to correlate lines, useless to replay a key.</summary>

@@ -65,7 +65,7 @@ public sealed class PaymentEndpoints(PaymentService payments, PaymentListing lis
         PaymentStatus? wanted = null;
         if (status is not null)
         {
-            if (Enum.TryParse<PaymentStatus>(status, ignoreCase: false, out var parsed) || TryParseLower(status, out parsed))
+            if (TryParseStatus(status, out var parsed))
             {
                 wanted = parsed;
             }
@@ -105,12 +105,13 @@ public sealed class PaymentEndpoints(PaymentService payments, PaymentListing lis
         return ApiResponse.Resource(200, json, StrongETag.For(json));
     }
 
-    private static bool TryParseLower(string text, out PaymentStatus status)
+    /// <summary>Only the documented names: <c>Enum.TryParse</c> would also take "1" or "Pending".</summary>
+    private static bool TryParseStatus(string text, out PaymentStatus status)
     {
         status = default;
         foreach (var candidate in Enum.GetValues<PaymentStatus>())
         {
-            if (string.Equals(candidate.ToString().ToLowerInvariant(), text, StringComparison.Ordinal))
+            if (string.Equals(PaymentIndex.ViewOf(candidate), text, StringComparison.Ordinal))
             {
                 status = candidate;
                 return true;

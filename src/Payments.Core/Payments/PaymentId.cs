@@ -4,8 +4,8 @@ using System.Security.Cryptography;
 namespace Payments.Core.Payments;
 
 /// <summary>
-/// A payment id carries its table partition (<c>pay_{3 hex}{32 hex}</c>), so a GET is one point read and payments
-/// spread over 4,096 partitions instead of crowding one merchant's partition.
+/// A payment id carries its table partition (<c>pay_{3 hex}{32 hex}</c>), so a GET is one point read and a merchant's
+/// payments spread over its 16 shard partitions (<see cref="Storage.SubjectPartitions"/>) instead of crowding one.
 /// </summary>
 public readonly record struct PaymentId
 {

@@ -1,15 +1,17 @@
 using System.Globalization;
 using System.Text;
 using Azure.Data.Tables;
+using Payments.Core.Storage;
 
 namespace Payments.Core.Payments;
 
 public sealed record PaymentPage(IReadOnlyList<Payment> Payments, string? NextCursor);
 
 /// <summary>
-/// Lists one merchant's payments, newest first. Payments are spread over hash partitions (so no merchant is a hot
-/// partition), which makes this a cross-partition query filtered by merchant: fine for a merchant's recent history,
-/// and the documented price of the write path's spread. The cursor is opaque to clients: the last item's time and id.
+/// Lists one merchant's payments, newest first, from the listing index (<see cref="PaymentIndex"/>): one RowKey range
+/// query per shard of the merchant (16, each <c>$top = limit + 1</c>, run together), merged by position. A page reads
+/// at most 16 partitions and 16 × (limit + 1) entities, whatever the size of the table and whatever other merchants
+/// store in the same partitions; a status filter reads that status's view, never the merchant's whole history.
 /// </summary>
 public sealed class PaymentListing(PaymentRepository payments)
 {
@@ -19,46 +21,72 @@ public sealed class PaymentListing(PaymentRepository payments)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, MaxLimit);
-        var filter = status is { } wanted
-            ? TableClient.CreateQueryFilter($"Kind eq {PaymentEntity.KindValue} and MerchantId eq {merchantId} and Status eq {wanted.ToString()}")
-            : TableClient.CreateQueryFilter($"Kind eq {PaymentEntity.KindValue} and MerchantId eq {merchantId}");
-        if (after is { } cursor)
+        var view = status is { } wanted ? PaymentIndex.ViewOf(wanted) : PaymentIndex.AllView;
+        var start = PaymentIndex.ViewStart(merchantId, view);
+        var from = after is { } cursor ? start + PaymentIndex.Position(cursor.CreatedAt, cursor.PaymentId) : null;
+        var end = PaymentIndex.ViewEnd(merchantId, view);
+
+        var shards = await Task.WhenAll(SubjectPartitions.All(merchantId).Select(partition =>
+            ReadShardAsync(partition, from ?? start, inclusive: from is null, end, limit + 1, cancellationToken)));
+
+        // A shard that has more than it returned only vouches for positions up to its last row: the page stops there.
+        string? bound = null;
+        foreach (var shard in shards.Where(s => s.HasMore))
         {
-            filter += TableClient.CreateQueryFilter($" and CreatedAt le {cursor.CreatedAt}");
+            var last = shard.Rows[^1].RowKey;
+            bound = bound is null || string.CompareOrdinal(last, bound) < 0 ? last : bound;
         }
 
-        var found = new List<Payment>();
-        await foreach (var entity in payments.Table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        var merged = shards.SelectMany(s => s.Rows)
+            .Where(row => bound is null || string.CompareOrdinal(row.RowKey, bound) <= 0)
+            .OrderBy(row => row.RowKey, StringComparer.Ordinal)
+            .ToList();
+        var rows = merged.Take(limit).ToList();
+        var more = merged.Count > limit || bound is not null;
+        var next = more && rows.Count > 0 ? PaymentIndex.CursorAfter(rows[^1]).Encode() : null;
+        return new PaymentPage([.. rows.Select(PaymentIndex.FromEntry)], next);
+    }
+
+    /// <summary>
+    /// One request for the shard's next rows. Table Storage may answer fewer rows than asked with a continuation
+    /// token (a time or size limit); only an answer with no rows at all is followed, so the page can always move on.
+    /// </summary>
+    private async Task<ShardRows> ReadShardAsync(
+        string partition, string from, bool inclusive, string end, int take, CancellationToken cancellationToken)
+    {
+        var filter = inclusive
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {from} and RowKey lt {end}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {from} and RowKey lt {end}");
+        string? continuation = null;
+        do
         {
-            var payment = PaymentEntity.FromEntity(entity);
-            if (after is not { } c || PaymentCursor.Compare(payment, c) > 0)
+            await foreach (var page in payments.Table.QueryAsync<TableEntity>(filter, maxPerPage: take, cancellationToken: cancellationToken)
+                               .AsPages(continuation, take).WithCancellation(cancellationToken))
             {
-                found.Add(payment);
+                continuation = page.ContinuationToken;
+                if (page.Values.Count > 0 || continuation is null)
+                {
+                    return new ShardRows([.. page.Values], continuation is not null && page.Values.Count > 0);
+                }
+
+                break;
             }
         }
+        while (continuation is not null);
 
-        var page = found.OrderByDescending(p => p.CreatedAt).ThenByDescending(p => p.Id.Value, StringComparer.Ordinal).Take(limit + 1).ToList();
-        var next = page.Count > limit ? PaymentCursor.After(page[limit - 1]).Encode() : null;
-        return new PaymentPage(page.Take(limit).ToList(), next);
+        return new ShardRows([], false);
     }
+
+    private sealed record ShardRows(IReadOnlyList<TableEntity> Rows, bool HasMore);
 }
 
-/// <summary>Where a page ended: newest-first order is (CreatedAt desc, Id desc).</summary>
+/// <summary>Where a page ended: newest-first order is (CreatedAt desc, Id asc), the index's position order.</summary>
 public readonly record struct PaymentCursor(DateTimeOffset CreatedAt, string PaymentId)
 {
-    public static PaymentCursor After(Payment payment)
-    {
-        ArgumentNullException.ThrowIfNull(payment);
-        return new(payment.CreatedAt, payment.Id.Value);
-    }
+    /// <summary>No payment of this API was created outside these dates; a cursor claiming otherwise was not handed out.</summary>
+    private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Positive when the payment comes after the cursor in newest-first order.</summary>
-    public static int Compare(Payment payment, PaymentCursor cursor)
-    {
-        ArgumentNullException.ThrowIfNull(payment);
-        var byTime = cursor.CreatedAt.CompareTo(payment.CreatedAt);
-        return byTime != 0 ? byTime : string.CompareOrdinal(cursor.PaymentId, payment.Id.Value);
-    }
+    private static readonly DateTimeOffset Latest = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public string Encode() => Convert.ToBase64String(Encoding.UTF8.GetBytes(
         CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture) + "|" + PaymentId)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -77,7 +105,7 @@ public readonly record struct PaymentCursor(DateTimeOffset CreatedAt, string Pay
             base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
             var parts = Encoding.UTF8.GetString(Convert.FromBase64String(base64)).Split('|');
             if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                && ticks is > 0 and < 3155378975999999999 && Payments.PaymentId.TryParse(parts[1], out _))
+                && ticks >= Earliest.UtcTicks && ticks < Latest.UtcTicks && Payments.PaymentId.TryParse(parts[1], out _))
             {
                 cursor = new PaymentCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1]);
                 return true;

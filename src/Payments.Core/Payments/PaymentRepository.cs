@@ -28,7 +28,10 @@ public sealed class PaymentRepository(TableClient table, TimeProvider time)
         return found.HasValue && found.Value is { } entity ? PaymentEntity.FromEntity(entity) : null;
     }
 
-    /// <summary>Moves a payment along the state machine with an ETag condition; never check-then-act.</summary>
+    /// <summary>
+    /// Moves a payment along the state machine with an ETag condition, never check-then-act; its listing index copies
+    /// move in the same entity group transaction (<see cref="PaymentIndex.Move"/>).
+    /// </summary>
     public async Task<PaymentChange> MoveAsync(Payment payment, PaymentStatus to, string? failureCode, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(payment);
@@ -40,15 +43,15 @@ public sealed class PaymentRepository(TableClient table, TimeProvider time)
         var next = payment with { Status = to, FailureCode = failureCode, UpdatedAt = time.GetUtcNow() };
         try
         {
-            var response = await table.UpdateEntityAsync(PaymentEntity.ToEntity(next), payment.ETag, TableUpdateMode.Replace, cancellationToken);
-            return new PaymentChange.Changed(next with { ETag = response.Headers.ETag ?? default });
+            var responses = await table.SubmitTransactionAsync(PaymentIndex.Move(payment, next), cancellationToken);
+            return new PaymentChange.Changed(next with { ETag = responses.Value[0].Headers.ETag ?? default });
         }
-        catch (RequestFailedException ex) when (ex.Status == 412)
+        catch (TableTransactionFailedException ex) when (ex.Status == 412 && ex.FailedTransactionActionIndex is null or 0)
         {
             var current = await FindAsync(payment.Id, cancellationToken);
             return current is null ? new PaymentChange.NotFound() : new PaymentChange.Conflict(current);
         }
-        catch (RequestFailedException ex) when (ex.Status == 404)
+        catch (TableTransactionFailedException ex) when (ex.Status == 404 && ex.FailedTransactionActionIndex is null or 0)
         {
             return new PaymentChange.NotFound();
         }

@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Payments.Core.Customers;
+using Payments.Core.Storage;
 
 namespace Payments.Core.Payments;
 
@@ -53,7 +54,13 @@ public sealed partial class PaymentService(
         var now = time.GetUtcNow();
         var payment = new Payment(id, merchantId, request.Amount, request.Currency, request.Source, request.CustomerId,
             request.Description, request.Metadata ?? [], PaymentStatus.Pending, null, now, now, now, default);
-        List<TableTransactionAction> batch = [new(TableTransactionActionType.Add, PaymentEntity.ToEntity(payment))];
+        if (!SubjectPartitions.Owns(merchantId, id.PartitionKey))
+        {
+            // The listing reads only the merchant's shards: a payment anywhere else would be invisible to it.
+            throw new ArgumentException($"Payment {id} is not in one of the merchant's partitions.", nameof(id));
+        }
+
+        List<TableTransactionAction> batch = [.. PaymentIndex.Insert(payment)];
         if (!await commit(payment, batch, cancellationToken))
         {
             LogSuperseded(id.Value);

@@ -1,4 +1,5 @@
 using Payments.Core.Idempotency;
+using Payments.Core.Storage;
 
 namespace Payments.Core.Tests.Idempotency;
 
@@ -10,7 +11,8 @@ public sealed class IdempotencyRecordKeyTests
         var record = IdempotencyRecordKey.For("merchant-1", IdempotencyKey.Parse("a/b\\c#d?e"));
         Assert.Matches("^[0-9a-f]{3}$", record.PartitionKey);
         Assert.Matches("^idem-[0-9a-f]{64}$", record.RowKey);
-        Assert.StartsWith(record.PartitionKey, record.RowKey[IdempotencyRecordKey.RowKeyPrefix.Length..], StringComparison.Ordinal);
+        Assert.True(SubjectPartitions.Owns("merchant-1", record.PartitionKey));
+        Assert.Equal(record.PartitionKey[2], record.RowKey[IdempotencyRecordKey.RowKeyPrefix.Length]);
     }
 
     [Fact]
@@ -21,13 +23,24 @@ public sealed class IdempotencyRecordKeyTests
     }
 
     [Fact]
-    public void For_WhenOneCallerSendsManyKeys_ShouldSpreadThemOverManyPartitions()
+    public void For_WhenOneCallerSendsManyKeys_ShouldSpreadThemEvenlyOverItsSixteenShards()
     {
-        var partitions = Enumerable.Range(0, 2000)
+        var perPartition = Enumerable.Range(0, 2000)
             .Select(i => IdempotencyRecordKey.For("busy-merchant", IdempotencyKey.Parse("key-" + i)).PartitionKey)
-            .Distinct()
-            .Count();
-        // 2,000 keys over 4,096 partitions: a uniform hash lands on about 1,600 distinct ones.
-        Assert.True(partitions > 1400, $"only {partitions} partitions used");
+            .GroupBy(partition => partition)
+            .ToDictionary(group => group.Key, group => group.Count());
+
+        // Every shard, and no other partition; 2,000 keys over 16 shards is 125 each, give or take a few dozen.
+        Assert.Equal(SubjectPartitions.All("busy-merchant").Order(StringComparer.Ordinal), perPartition.Keys.Order(StringComparer.Ordinal));
+        Assert.All(perPartition.Values, count => Assert.InRange(count, 80, 170));
+    }
+
+    [Fact]
+    public void For_WhenSubjectsDiffer_ShouldUseTheirOwnShards()
+    {
+        var key = IdempotencyKey.Parse("same-key");
+        Assert.True(SubjectPartitions.Owns("merchant-1", IdempotencyRecordKey.For("merchant-1", key).PartitionKey));
+        Assert.True(SubjectPartitions.Owns("merchant-2", IdempotencyRecordKey.For("merchant-2", key).PartitionKey));
+        Assert.NotEqual(SubjectPartitions.All("merchant-1")[0][..2], SubjectPartitions.All("merchant-2")[0][..2]);
     }
 }

@@ -329,8 +329,8 @@ public sealed class PaymentProcessorTests(AzuriteFixture azurite) : IAsyncLifeti
         var now = DateTimeOffset.UtcNow;
         var payment = new Payment(PaymentId.New(Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..3]), "merchant-1", 1999, "EUR", source,
             null, null, new Dictionary<string, string>(), PaymentStatus.Pending, null, now, now, now, default);
-        var response = await _paymentsTable.AddEntityAsync(PaymentEntity.ToEntity(payment));
-        return payment with { ETag = response.Headers.ETag!.Value };
+        var response = await _paymentsTable.SubmitTransactionAsync(PaymentIndex.Insert(payment));
+        return payment with { ETag = response.Value[0].Headers.ETag!.Value };
     }
 
     private async Task<int> CountLedgerAsync(PaymentId id)

@@ -3,6 +3,8 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Customers;
 using Payments.Core.Payments;
+using Payments.Core.Storage;
+using Payments.Core.Storage.Diagnostics;
 using Payments.Core.Tests.Infrastructure;
 
 namespace Payments.Core.Tests.Payments;
@@ -29,7 +31,7 @@ public sealed class PaymentServiceTests(AzuriteFixture azurite) : IAsyncLifetime
     private PaymentService Service(QueueClient queue) =>
         new(_payments, new PaymentMessageSender(queue, queue), _customers, TimeProvider.System, NullLogger<PaymentService>.Instance);
 
-    private static PaymentId NewId() => PaymentId.New(Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..3]);
+    private static PaymentId NewId() => PaymentId.New(SubjectPartitions.For("merchant-1", Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())));
 
     private static CreatePaymentRequest Request(string? customerId = null) => new(1999, "EUR", "tok_visa", customerId, "Order 1", null);
 

@@ -75,7 +75,7 @@ public sealed class PendingPaymentSweeperTests(AzuriteFixture azurite) : IAsyncL
         var now = DateTimeOffset.UtcNow;
         var payment = new Payment(PaymentId.New(Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..3]), "merchant-1", 500, "EUR",
             "tok_visa", null, null, new Dictionary<string, string>(), status, null, now - enqueuedAgo, now - enqueuedAgo, now - enqueuedAgo, default);
-        await _table.AddEntityAsync(PaymentEntity.ToEntity(payment));
+        await _table.SubmitTransactionAsync(PaymentIndex.Insert(payment));
         return payment;
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Payments.Core.Payments;
+using Payments.Core.Storage;
 using Payments.Functions.Tests.Infrastructure;
 
 namespace Payments.Functions.Tests.EndToEnd;
@@ -76,12 +77,12 @@ public static class PaymentsAppExtensions
         string source = "tok_visa", TimeSpan? age = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var id = PaymentId.New(Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..3]);
+        var id = PaymentId.New(SubjectPartitions.For(merchantId, Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())));
         var at = DateTimeOffset.UtcNow - (age ?? TimeSpan.Zero);
         var payment = new Payment(id, merchantId, 1999, "EUR", source, null, null, new Dictionary<string, string>(), status, null, at, at, at, default);
         var table = settings.Table(settings.Tables.PaymentsTable);
         await table.CreateIfNotExistsAsync();
-        await table.AddEntityAsync(PaymentEntity.ToEntity(payment));
+        await table.SubmitTransactionAsync(PaymentIndex.Insert(payment));
         return id;
     }
 

@@ -214,6 +214,9 @@ public static class BadInputCorpus
         List("list-status-unknown", "status=refunded");
         List("list-status-upper-case", "status=PENDING");
         List("list-status-empty", "status=");
+        List("list-status-number", "status=1");
+        List("list-status-enum-name", "status=Pending");
+        List("list-status-padded", "status=%20pending");
         List("list-limit-zero", "limit=0");
         List("list-limit-negative", "limit=-1");
         List("list-limit-too-large", "limit=101");
@@ -223,6 +226,11 @@ public static class BadInputCorpus
         List("list-limit-fraction", "limit=2.5");
         List("list-cursor-garbage", "cursor=not-a-cursor");
         List("list-cursor-traversal", "cursor=..%2F..%2Fsecrets");
+        // Well formed, but at times no payment of this API was made: the year 1 and the year 9999.
+        static string Cursor(long ticks) => "cursor=" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(
+            ticks.ToString(System.Globalization.CultureInfo.InvariantCulture) + "|pay_" + new string('a', 35))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        List("list-cursor-time-before-any-payment", Cursor(1));
+        List("list-cursor-time-far-future", Cursor(DateTimeOffset.MaxValue.UtcTicks - 1));
         List("list-cursor-base64-json-forgery", "cursor=" + Uri.EscapeDataString(Convert.ToBase64String("{\"pk\":\"' or 1 eq 1\"}"u8.ToArray())));
 
         // Customers: bodies and If-Match.

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Payments.Core.Payments.Gateway;
+using Payments.Core.Storage;
+using Payments.Core.Storage.Diagnostics;
 
 namespace Payments.Functions.Tests.EndToEnd.Payments;
 
@@ -118,6 +120,25 @@ public sealed class PaymentApiTests(PaymentsAppFixture fixture) : IClassFixture<
         Assert.Equal(Enumerable.Reverse(created), listed);
         Assert.Equal(3, pages);
         Assert.Equal([created[3], created[1]], failed.GetProperty("data").EnumerateArray().Select(p => p.GetProperty("id").GetString()!));
+    }
+
+    [Fact]
+    public async Task ListPayments_WhenCalledThroughTheStorageProxy_ShouldQueryOnlyTheMerchantsSixteenShardsOnceEach()
+    {
+        var token = Settings.Token("merchant-cost-" + Guid.NewGuid().ToString("N")[..8]);
+        var id = await App.CreatePaymentAsync(token, "tok_visa");
+        await App.WaitForTerminalAsync(token, id);
+
+        // Only the listing queries: the processor and the POSTs make point reads and batches, never queries.
+        var before = Settings.StorageGuard.Snapshot()[StorageOperation.TableQuery];
+        var all = await ListAsync(token, "limit=5");
+        var succeeded = await ListAsync(token, "status=succeeded&limit=5");
+        var queries = Settings.StorageGuard.Snapshot()[StorageOperation.TableQuery] - before;
+
+        Assert.Equal(2 * SubjectPartitions.PerSubject, queries);
+        Assert.Equal(id, Assert.Single(all.GetProperty("data").EnumerateArray()).GetProperty("id").GetString());
+        Assert.Equal(id, Assert.Single(succeeded.GetProperty("data").EnumerateArray()).GetProperty("id").GetString());
+        Assert.Empty(Settings.StorageGuard.Violations);
     }
 
     [Fact]
