@@ -243,7 +243,10 @@ public sealed class IdempotentRequestProcessor
             }
             else if (await lease.CompleteAsync(response, afterHandler.Token) == LeaseCompletion.LeaseLost)
             {
+                // The one rule for a lost lease: the taker owns the key's outcome, so this attempt answers 409 in
+                // progress (not stored) and a retry gets the taker's outcome, never a second, different one.
                 _logger.LeaseLost(keyId, subjectId, "completion");
+                return Answer(request, new ClaimOutcome.InProgress(IdempotencyStore.InProgressRetryAfter, _time.GetUtcNow() + IdempotencyStore.InProgressRetryAfter), keyId, subjectId);
             }
             else
             {

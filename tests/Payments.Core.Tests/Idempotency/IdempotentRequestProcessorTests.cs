@@ -208,6 +208,29 @@ public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ProcessAsync_WhenTheLeaseIsTakenOverWhileTheHandlerRuns_ShouldAnswer409InProgressAndNotStoreItsOutcome()
+    {
+        var h = await IdempotencyHarness.CreateAsync(azurite);
+        var handler = new CountingHandler();
+        var request = Request("slow");
+        var fingerprint = RequestFingerprint.Compute(request.Method, request.Path, request.ContentType, request.Body.Span);
+
+        var slow = await h.Processor.ProcessAsync(request, async (lease, ct) =>
+        {
+            // The handler outlives its lock and a retry takes the key over before it finishes.
+            h.Time.Advance(h.Options.Lock + TimeSpan.FromSeconds(1));
+            Assert.IsType<ClaimOutcome.Claimed>(await h.Store.ClaimAsync(request.Subject, IdempotencyKey.Parse("slow"), fingerprint, ct));
+            return await handler.Handle(lease, ct);
+        }, CancellationToken.None);
+
+        Assert.Equal(409, slow.StatusCode);
+        Assert.Equal(IdempotencyDisposition.InProgress, slow.Disposition);
+        Assert.Equal(IdempotencyProblems.InProgressType, Problem(slow).GetProperty("type").GetString());
+        var record = IdempotencyRecordKey.For(request.Subject, IdempotencyKey.Parse("slow"));
+        Assert.Equal("in_progress", (await h.PlainTable.GetEntityAsync<TableEntity>(record.PartitionKey, record.RowKey)).Value.GetString("State"));
+    }
+
+    [Fact]
     public async Task ProcessAsync_WhenTwoSubjectsUseTheSameKey_ShouldExecuteForEach()
     {
         var h = await IdempotencyHarness.CreateAsync(azurite);

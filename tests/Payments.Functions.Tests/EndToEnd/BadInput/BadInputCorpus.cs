@@ -110,6 +110,9 @@ public static class BadInputCorpus
         PaymentBody("metadata-array", """{"amount":1999,"currency":"EUR","source":"tok_visa","metadata":["a"]}""");
         PaymentBody("metadata-number-value", """{"amount":1999,"currency":"EUR","source":"tok_visa","metadata":{"order":42}}""");
         PaymentBody("metadata-empty-key", """{"amount":1999,"currency":"EUR","source":"tok_visa","metadata":{"":"x"}}""");
+        // Within every per-entry limit, but 66 KB once JSON-escaped as stored (UTF-16): past Table Storage's 64 KiB property limit.
+        PaymentBody("metadata-escaped-past-the-stored-property-limit", """{"amount":1999,"currency":"EUR","source":"tok_visa","metadata":{"""
+            + string.Join(",", Enumerable.Range(0, 11).Select(i => $"\"k{i}\":\"{new string('<', 500)}\"")) + "}}");
         PaymentBody("metadata-key-too-long", """{"amount":1999,"currency":"EUR","source":"tok_visa","metadata":{""" + "\"" + new string('k', 41) + "\":\"v\"}}");
         PaymentBody("metadata-too-many-entries", """{"amount":1999,"currency":"EUR","source":"tok_visa","metadata":{"""
             + string.Join(',', Enumerable.Range(0, 51).Select(i => string.Create(CultureInfo.InvariantCulture, $"\"k{i}\":\"v\""))) + "}}");
