@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The chaos run (docs/reliability.md): concurrent clients create payments and retry their keys while the worker is
 # killed, Azurite is stopped and restarted, a fraction of the app's storage calls fail, and duplicate and poison
-# messages are injected; then the money invariants are checked and printed with counts. Loopback only, bounded.
+# messages are injected (some timed to land while a tok_slowCharge charge is in flight); then the money invariants
+# (net charges: charges - refunds) are checked and printed with counts. Loopback only, bounded.
 # Usage: scripts/chaos.sh [--budget SECONDS (150)] [--clients N (8)] [--fault-rate 0..1 (0.05)] [--out DIR]
 # Exit status: 0 when every invariant holds, 1 when one fails. Report: artifacts/chaos-<timestamp>/.
 set -euo pipefail

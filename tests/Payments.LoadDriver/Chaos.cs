@@ -53,6 +53,12 @@ public sealed class ChaosRun
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<string> _unexplained = [];
+    private readonly ConcurrentQueue<(string PaymentId, TimeSpan AcceptedAt)> _slowCharges = new();
+
+    private const string SlowSource = "tok_slowCharge";
+
+    /// <summary>How long after its 202 a tok_slowCharge payment's charge is taken to be in flight (the gateway waits 5 s).</summary>
+    private static readonly TimeSpan SlowChargeInFlight = TimeSpan.FromSeconds(5);
 
     private ChaosRun(ChaosOptions options) => _options = options;
 
@@ -96,6 +102,7 @@ public sealed class ChaosRun
             KillWorkerLoopAsync(app, loadTime, stopFaults.Token),
             RestartAzuriteOnceAsync(azurite, loadTime, stopFaults.Token),
             QueueMischiefLoopAsync(app, stopFaults.Token),
+            SlowChargeMischiefLoopAsync(app, stopFaults.Token),
             ProgressLoopAsync(stopFaults.Token),
         };
         await Task.WhenAll(clients);
@@ -135,7 +142,14 @@ public sealed class ChaosRun
             {
                 var merchant = tokens.Keys.ElementAt(random.Next(tokens.Count));
                 var sourceRoll = random.NextDouble();
-                var source = sourceRoll < 0.8 ? "tok_visa" : sourceRoll < 0.95 || !_options.IncludeProcessingErrors ? "tok_chargeDeclined" : "tok_processingError";
+                var source = sourceRoll switch
+                {
+                    < 0.6 => "tok_visa",
+                    < 0.7 => SlowSource,
+                    < 0.8 => "tok_transientError",
+                    < 0.95 => "tok_chargeDeclined",
+                    _ => _options.IncludeProcessingErrors ? "tok_processingError" : "tok_chargeDeclined",
+                };
                 var body = Inv.S($$$"""{"amount":{{{random.Next(1, 100_000)}}},"currency":"EUR","source":"{{{source}}}","metadata":{"run":"chaos"}}""");
                 state = new KeyState("chaos-" + Guid.NewGuid().ToString("N"), merchant, body);
                 _keys[state.Key] = state;
@@ -179,7 +193,12 @@ public sealed class ChaosRun
         // Whichever body won the key's claim (a changed-body retry may race the first request) is the key's payment.
         if (exchange.Status == 202)
         {
+            var first = state.PaymentId is null;
             state.Accept(exchange.Body);
+            if (first && state.PaymentId is { } id && state.Body.Contains(SlowSource, StringComparison.Ordinal))
+            {
+                _slowCharges.Enqueue((id, _clock.Elapsed));
+            }
         }
 
         return exchange;
@@ -275,6 +294,65 @@ public sealed class ChaosRun
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>
+    /// While a tok_slowCharge payment's charge is in flight (its 202 came less than 5 s ago), another copy of its message
+    /// goes into the payments queue (a second processor charging concurrently), and every other one a copy into the
+    /// poison queue (the settler deciding while the charge may still land): the race the gateway's void serializes.
+    /// </summary>
+    private async Task SlowChargeMischiefLoopAsync(AppUnderLoad app, CancellationToken cancellationToken)
+    {
+        var queue = app.Queue(app.PaymentsQueue);
+        var poison = app.Queue(app.PaymentsQueue + "-poison");
+        await poison.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
+        var copies = new List<Task>();
+        var sent = 0;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+                while (_slowCharges.TryDequeue(out var slow))
+                {
+                    var age = _clock.Elapsed - slow.AcceptedAt;
+                    if (age >= SlowChargeInFlight)
+                    {
+                        Count("faults.slow-charges-missed");
+                        continue;
+                    }
+
+                    // Land the copies mid-charge: the message is picked up within a second or two of the 202.
+                    var midCharge = TimeSpan.FromSeconds(2) - age;
+                    copies.Add(CopyAsync(slow.PaymentId, midCharge > TimeSpan.Zero ? midCharge : TimeSpan.Zero, ++sent % 2 == 0));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        await Task.WhenAll(copies);
+
+        async Task CopyAsync(string paymentId, TimeSpan after, bool alsoPoison)
+        {
+            var message = Inv.S($$"""{"v":1,"paymentId":"{{paymentId}}"}""");
+            try
+            {
+                await Task.Delay(after, CancellationToken.None);
+                await queue.SendMessageAsync(message, CancellationToken.None);
+                Count("faults.duplicates-during-slow-charge");
+                if (alsoPoison)
+                {
+                    await poison.SendMessageAsync(message, CancellationToken.None);
+                    Count("faults.poison-copies-during-slow-charge");
+                }
+            }
+            catch (Exception ex) when (ex is RequestFailedException or AggregateException)
+            {
+                Count("faults.queue-mischief-refused-while-storage-down");
+            }
         }
     }
 
@@ -416,6 +494,9 @@ public sealed class ChaosRun
         Count("ledger.charges", chargeRows.Count);
         Count("ledger.refunds", refundRows.Count);
         Count("ledger.voids", voids);
+        Count("payments.slow-charge.succeeded", payments.Count(p => p.GetString("Source") == SlowSource && p.GetString("Status") == "Succeeded"));
+        Count("payments.slow-charge.failed", payments.Count(p => p.GetString("Source") == SlowSource && p.GetString("Status") == "Failed"));
+        Count("payments.transient-source.succeeded", payments.Count(p => p.GetString("Source") == "tok_transientError" && p.GetString("Status") == "Succeeded"));
         return invariants;
     }
 
