@@ -38,9 +38,9 @@ param jwtAuthority string = ''
 @description('Jwt:JwksUri - URL of the issuer\'s JSON Web Key Set, when there is no discovery document. Set this or jwtAuthority.')
 param jwtJwksUri string = ''
 
-@description('Jwt:ClockSkewSeconds - tolerated clock difference when checking exp and nbf.')
+@description('Jwt:ClockSkewSeconds - tolerated clock difference when checking exp and nbf (the app refuses more than 300).')
 @minValue(0)
-@maxValue(600)
+@maxValue(300)
 param jwtClockSkewSeconds int = 30
 
 @description('Jwt:AllowedAlgorithms - asymmetric algorithms accepted, separated by spaces (HMAC and none are always refused).')
@@ -54,27 +54,32 @@ param jwtUnknownKeyRefreshInterval string = '00:00:30'
 
 @description('Idempotency:LockSeconds - how long an in-progress attempt holds its key before a retry may take it over.')
 @minValue(1)
+@maxValue(3600)
 param idempotencyLockSeconds int = 30
 
 @description('Idempotency:RetentionHours - how long a stored outcome is replayed to retries.')
 @minValue(1)
+@maxValue(720)
 param idempotencyRetentionHours int = 24
 
 @description('Idempotency:WaitForInFlightMs - how long a duplicate request waits for the first attempt (0: answer 409 at once).')
 @minValue(0)
+@maxValue(60000)
 param idempotencyWaitForInFlightMs int = 0
 
 @description('Idempotency:MaxRequestBodyBytes - larger bodies are refused (413) before a key is claimed.')
-@minValue(1024)
+@minValue(1)
+@maxValue(16777216)
 param idempotencyMaxRequestBodyBytes int = 65536
 
 @description('Idempotency:MaxStoredResponseBytes - larger responses are returned but not stored (the key is released).')
-@minValue(1024)
+@minValue(0)
 @maxValue(786432)
 param idempotencyMaxStoredResponseBytes int = 262144
 
 @description('Idempotency:ReaperBatchSize - expired records deleted per reaper run at most.')
 @minValue(1)
+@maxValue(100000)
 param idempotencyReaperBatchSize int = 1000
 
 @description('Payments:SweepAfterSeconds - a payment pending this long after its last enqueue is enqueued again.')
@@ -105,11 +110,17 @@ param customersTableName string = 'customers'
 @description('Storage:LedgerTable')
 param ledgerTableName string = 'ledger'
 
+@description('The dead-letter table (messages that could not be processed are kept there).')
+param deadLetterTableName string = 'deadletters'
+
 @description('Storage:PaymentsQueue; the host moves messages that keep failing to "<name>-poison".')
 param paymentsQueueName string = 'payments'
 
 @description('Tags applied to every resource.')
 param tags object = {}
+
+@description('True (default): storage refuses internet traffic and the app reaches it through private endpoints in its own virtual network. Set false only for a throw-away deployment.')
+param privateNetworking bool = true
 
 var suffix = uniqueString(subscription().id, resourceGroup().id, environmentName)
 var allTags = union(tags, { 'azd-env-name': environmentName })
@@ -142,17 +153,37 @@ module storage 'modules/storage.bicep' = {
     tags: allTags
     storageAccountName: storageAccountName
     deploymentContainerName: deploymentContainerName
+    privateNetworking: privateNetworking
+    // The Functions host's own containers (leases, secrets).
+    hostContainerNames: [
+      'azure-webjobs-hosts'
+      'azure-webjobs-secrets'
+    ]
     tableNames: [
       idempotencyTableName
       paymentsTableName
       customersTableName
       ledgerTableName
+      deadLetterTableName
     ]
     queueNames: [
       paymentsQueueName
       '${paymentsQueueName}-poison'
     ]
   }
+}
+
+module network 'modules/network.bicep' = if (privateNetworking) {
+  name: 'network'
+  params: {
+    location: location
+    tags: allTags
+    vnetName: 'vnet-${environmentName}-${suffix}'
+    storageAccountName: storageAccountName
+  }
+  dependsOn: [
+    storage
+  ]
 }
 
 module roleAssignments 'modules/role-assignments.bicep' = {
@@ -237,12 +268,17 @@ module functionApp 'modules/function-app.bicep' = {
     deploymentContainerUri: storage.outputs.deploymentContainerUri
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    virtualNetworkSubnetId: privateNetworking ? network!.outputs.appSubnetId : ''
     appSettings: union(
       hostStorageSettings,
       paymentsStorageSettings,
       telemetrySettings,
       jwtSettings,
-      idempotencySettings
+      idempotencySettings,
+      {
+        // The host buffers a request body before the app sees it: refuse anything larger than the app accepts.
+        FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string(idempotencyMaxRequestBodyBytes)
+      }
     )
   }
   // The host reaches storage with the identity as soon as it starts: the roles must exist first.

@@ -35,6 +35,9 @@ param maximumInstanceCount int
 @description('App settings as name/value pairs; a name with \':\' in .NET configuration is written with \'__\'.')
 param appSettings object
 
+@description('Subnet the app integrates with (outbound traffic to storage goes through the virtual network); empty: none.')
+param virtualNetworkSubnetId string
+
 resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
@@ -65,6 +68,7 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     clientCertEnabled: false
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'

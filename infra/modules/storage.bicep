@@ -15,6 +15,12 @@ param storageAccountName string
 @description('Blob container that holds the deployment package of the Flex Consumption app.')
 param deploymentContainerName string
 
+@description('Blob containers the Functions host keeps its state in (leases, secrets), created here because the identity\'s roles are scoped to them and cannot create containers.')
+param hostContainerNames string[]
+
+@description('True: the account refuses internet traffic (publicNetworkAccess Disabled, default action Deny) and is reached through private endpoints. False only for a throw-away deployment.')
+param privateNetworking bool
+
 @description('Tables the app uses.')
 param tableNames string[]
 
@@ -37,10 +43,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
     allowCrossTenantReplication: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: privateNetworking ? 'Deny' : 'Allow'
     }
   }
 }
@@ -57,6 +63,16 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
     publicAccess: 'None'
   }
 }
+
+resource hostContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = [
+  for containerName in hostContainerNames: {
+    parent: blobService
+    name: containerName
+    properties: {
+      publicAccess: 'None'
+    }
+  }
+]
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-01-01' = {
   parent: storage

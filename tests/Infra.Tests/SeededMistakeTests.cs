@@ -50,4 +50,54 @@ public sealed class SeededMistakeTests
         Assert.Contains(problems, problem => problem.Contains("Warning", StringComparison.Ordinal)
             && problem.Contains("\"httpsOnyl\" is not allowed", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task PrivateNetworking_WhenStorageIsSeededAsPublic_ShouldFailNamingPublicNetworkAccess()
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        using var workspace = InfraWorkspace.CopyOfRepository();
+        workspace.Replace("modules/storage.bicep", "privateNetworking ? 'Disabled' : 'Enabled'", "'Enabled'");
+
+        var problems = InfraRules.PrivateNetworking(await workspace.SnapshotAsync(timeout.Token));
+
+        Assert.Contains(problems, problem => problem.Contains("publicNetworkAccess must be 'Disabled'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task PrivateNetworking_WhenTheQueueEndpointIsDropped_ShouldFailNamingTheQueueService()
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        using var workspace = InfraWorkspace.CopyOfRepository();
+        workspace.Replace("modules/network.bicep", "  'queue'\n", string.Empty);
+
+        var problems = InfraRules.PrivateNetworking(await workspace.SnapshotAsync(timeout.Token));
+
+        var problem = Assert.Single(problems);
+        Assert.Contains("No private endpoint for the storage account's 'queue' service", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ParameterBounds_WhenClockSkewIsSeededAbove300_ShouldFailNamingTheParameter()
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        using var workspace = InfraWorkspace.CopyOfRepository();
+        workspace.Replace("main.bicep", "@maxValue(300)\nparam jwtClockSkewSeconds", "@maxValue(600)\nparam jwtClockSkewSeconds");
+
+        var (template, _) = await workspace.BuildAsync(timeout.Token);
+
+        var problem = Assert.Single(InfraRules.ParameterBoundsMatchApp(template!));
+        Assert.Contains("jwtClockSkewSeconds (Jwt:ClockSkewSeconds) allows [0, 600], the app accepts [0, 300]", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RequestBodyLimit_WhenTheSettingIsDropped_ShouldFail()
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        using var workspace = InfraWorkspace.CopyOfRepository();
+        workspace.Replace("main.bicep", "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string(", "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT_OFF: string(");
+
+        var problems = InfraRules.RequestBodyLimit(await workspace.SnapshotAsync(timeout.Token));
+
+        Assert.Contains(problems, problem => problem.Contains("FUNCTIONS_REQUEST_BODY_SIZE_LIMIT must equal", StringComparison.Ordinal));
+    }
 }

@@ -39,4 +39,35 @@ public sealed class StorageTests(InfraFixture fixture)
         Assert.True(insights["properties"]?["DisableLocalAuth"]?.GetValue<bool>());
         Assert.Equal((string?)workspace["id"], (string?)insights["properties"]?["WorkspaceResourceId"]);
     }
+
+    [Fact]
+    public void StorageAccount_WhenCompiled_ShouldBeReachableOnlyThroughPrivateEndpoints()
+    {
+        Problems.AssertNone(InfraRules.PrivateNetworking(fixture.Snapshot));
+    }
+
+    [Fact]
+    public void StorageAccount_WhenCompiled_ShouldPreCreateTheHostContainersAndTheDeadLetterTable()
+    {
+        var containers = fixture.Snapshot.OfType("Microsoft.Storage/storageAccounts/blobServices/containers").Select(c => ((string)c["name"]!).Split('/')[^1]).ToArray();
+        var tables = fixture.Snapshot.OfType("Microsoft.Storage/storageAccounts/tableServices/tables").Select(c => ((string)c["name"]!).Split('/')[^1]).ToArray();
+
+        Assert.Contains("azure-webjobs-hosts", containers);
+        Assert.Contains("azure-webjobs-secrets", containers);
+        Assert.Contains("app-package", containers);
+        Assert.Contains("deadletters", tables);
+    }
+
+    [Fact]
+    public void FunctionApp_WhenCompiled_ShouldNotCreateStorageAndShouldLimitRequestBodies()
+    {
+        Assert.Equal("false", fixture.Snapshot.AppSettings["Storage__CreateIfMissing"]);
+        Problems.AssertNone(InfraRules.RequestBodyLimit(fixture.Snapshot));
+    }
+
+    [Fact]
+    public void Parameters_WhenCompiled_ShouldHaveTheBoundsTheAppAccepts()
+    {
+        Problems.AssertNone(InfraRules.ParameterBoundsMatchApp(fixture.Template));
+    }
 }

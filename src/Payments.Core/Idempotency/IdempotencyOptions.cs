@@ -22,6 +22,13 @@ public sealed class IdempotencyOptions : IValidatableObject
     [Range(0, 60_000, ErrorMessage = "Idempotency:WaitForInFlightMs must be between 0 (answer 409 at once) and 60000.")]
     public int WaitForInFlightMs { get; set; }
 
+    /// <summary>
+    /// With <see cref="WaitForInFlightMs"/> above 0: how many duplicates one caller may have waiting at once on one
+    /// instance; beyond that a duplicate is answered 409 in progress at once (with Retry-After), as with no waiting.
+    /// </summary>
+    [Range(1, 100, ErrorMessage = "Idempotency:MaxWaitersPerCaller must be between 1 and 100.")]
+    public int MaxWaitersPerCaller { get; set; } = 4;
+
     /// <summary>Requests with a larger body are refused with 413 before the key is claimed.</summary>
     [Range(1, 16 * 1024 * 1024, ErrorMessage = "Idempotency:MaxRequestBodyBytes must be between 1 and 16777216.")]
     public int MaxRequestBodyBytes { get; set; } = 65536;

@@ -25,6 +25,7 @@ public sealed class IdempotentRequestProcessor
     private readonly IdempotencyOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly DuplicateWaiters _waiters;
 
     public IdempotentRequestProcessor(
         IdempotencyStores stores, IOptions<IdempotencyOptions> options, TimeProvider time, ILogger<IdempotentRequestProcessor> logger)
@@ -33,7 +34,11 @@ public sealed class IdempotentRequestProcessor
         _options = options?.Value ?? throw new ArgumentNullException(nameof(options));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _waiters = new DuplicateWaiters(_options.MaxWaitersPerCaller);
     }
+
+    /// <summary>This instance's waiting duplicates per caller (for tests).</summary>
+    public DuplicateWaiters Waiters => _waiters;
 
     public async Task<IdempotentResponse> ProcessAsync(
         IdempotentRequest request, Func<IdempotencyLease, CancellationToken, Task<HandlerResult>> execute, CancellationToken cancellationToken)
@@ -111,11 +116,24 @@ public sealed class IdempotentRequestProcessor
         IdempotencyStore store, string subject, IdempotencyKey key, RequestFingerprint fingerprint, CancellationToken cancellationToken)
     {
         var outcome = await store.ClaimAsync(subject, key, fingerprint, cancellationToken);
-        if (outcome is not ClaimOutcome.InProgress || _options.WaitForInFlightMs <= 0)
+        if (outcome is not ClaimOutcome.InProgress || _options.WaitForInFlightMs <= 0 || !_waiters.TryEnter(subject))
         {
             return outcome;
         }
 
+        try
+        {
+            return await WaitForOutcomeAsync(store, subject, key, fingerprint, outcome, cancellationToken);
+        }
+        finally
+        {
+            _waiters.Exit(subject);
+        }
+    }
+
+    private async Task<ClaimOutcome> WaitForOutcomeAsync(
+        IdempotencyStore store, string subject, IdempotencyKey key, RequestFingerprint fingerprint, ClaimOutcome outcome, CancellationToken cancellationToken)
+    {
         // Wait for the first attempt's outcome, re-claiming with backoff: a replay, or a claim if it gave the key up.
         var budget = TimeSpan.FromMilliseconds(_options.WaitForInFlightMs);
         var started = _time.GetTimestamp();

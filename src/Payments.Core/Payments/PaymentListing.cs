@@ -83,13 +83,12 @@ public sealed class PaymentListing(PaymentRepository payments)
 /// <summary>Where a page ended: newest-first order is (CreatedAt desc, Id asc), the index's position order.</summary>
 public readonly record struct PaymentCursor(DateTimeOffset CreatedAt, string PaymentId)
 {
-    /// <summary>No payment of this API was created outside these dates; a cursor claiming otherwise was not handed out.</summary>
-    private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-    private static readonly DateTimeOffset Latest = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
     public string Encode() => Convert.ToBase64String(Encoding.UTF8.GetBytes(
         CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture) + "|" + PaymentId)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    // A cursor's time is a payment's creation time: anything outside [2000, 2100) was made up, not issued by this API.
+    private static readonly long EarliestTicks = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+    private static readonly long LatestTicks = new DateTime(2100, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
 
     public static bool TryDecode(string? text, out PaymentCursor cursor)
     {
@@ -105,7 +104,7 @@ public readonly record struct PaymentCursor(DateTimeOffset CreatedAt, string Pay
             base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
             var parts = Encoding.UTF8.GetString(Convert.FromBase64String(base64)).Split('|');
             if (parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                && ticks >= Earliest.UtcTicks && ticks < Latest.UtcTicks && Payments.PaymentId.TryParse(parts[1], out _))
+                && ticks >= EarliestTicks && ticks < LatestTicks && Payments.PaymentId.TryParse(parts[1], out _))
             {
                 cursor = new PaymentCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1]);
                 return true;

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json.Nodes;
 using Payments.Core.Storage;
 
 namespace Infra.Tests.Infrastructure;
@@ -146,6 +147,126 @@ public static class InfraRules
         return tables.Except(createdTables).Select(name => $"The template does not create the table '{name}' (StorageOptions).")
             .Concat(queues.Except(createdQueues).Select(name => $"The template does not create the queue '{name}' (StorageOptions)."))
             .ToArray();
+    }
+
+    /// <summary>The storage services the app and its host use, each reached through a private endpoint.</summary>
+    public static readonly IReadOnlyList<string> PrivateStorageServices = ["blob", "queue", "table"];
+
+    /// <summary>
+    /// Storage refuses internet traffic, and each service the app or host uses has a private endpoint on the account
+    /// with a private DNS zone, while the function app sends its traffic through a virtual network subnet.
+    /// </summary>
+    public static IReadOnlyList<string> PrivateNetworking(TemplateSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var problems = new List<string>();
+        var account = snapshot.One("Microsoft.Storage/storageAccounts");
+        var accountId = (string?)account["id"];
+        if ((string?)account["properties"]?["publicNetworkAccess"] != "Disabled")
+        {
+            problems.Add($"Storage account {account["name"]}: publicNetworkAccess must be 'Disabled' (it is '{account["properties"]?["publicNetworkAccess"]}'): the app reaches it through private endpoints.");
+        }
+
+        if ((string?)account["properties"]?["networkAcls"]?["defaultAction"] != "Deny")
+        {
+            problems.Add($"Storage account {account["name"]}: networkAcls.defaultAction must be 'Deny'.");
+        }
+
+        var endpoints = snapshot.OfType("Microsoft.Network/privateEndpoints").ToArray();
+        var zoneGroups = snapshot.OfType("Microsoft.Network/privateEndpoints/privateDnsZoneGroups").ToArray();
+        foreach (var service in PrivateStorageServices)
+        {
+            var endpoint = endpoints.FirstOrDefault(e => (e["properties"]?["privateLinkServiceConnections"]?.AsArray() ?? []).Any(c =>
+                (string?)c?["properties"]?["privateLinkServiceId"] == accountId
+                && (c?["properties"]?["groupIds"]?.AsArray() ?? []).Select(g => (string?)g).SequenceEqual([service])));
+            if (endpoint is null)
+            {
+                problems.Add($"No private endpoint for the storage account's '{service}' service.");
+                continue;
+            }
+
+            var zone = zoneGroups.FirstOrDefault(g => ((string?)g["name"])?.StartsWith((string)endpoint["name"]! + "/", StringComparison.Ordinal) == true);
+            var zoneIds = (zone?["properties"]?["privateDnsZoneConfigs"]?.AsArray() ?? []).Select(c => (string?)c?["properties"]?["privateDnsZoneId"] ?? "");
+            if (!zoneIds.Any(id => id.Contains("privatelink", StringComparison.Ordinal) && id.Contains($"'{service}'", StringComparison.Ordinal)))
+            {
+                problems.Add($"The '{service}' private endpoint has no privatelink.{service} private DNS zone: the app would resolve the public address.");
+            }
+        }
+
+        if (string.IsNullOrEmpty((string?)snapshot.FunctionApp["properties"]?["virtualNetworkSubnetId"]))
+        {
+            problems.Add("The function app has no virtualNetworkSubnetId: it cannot reach storage's private endpoints.");
+        }
+
+        return problems;
+    }
+
+    /// <summary>
+    /// Every integer parameter documented as an app setting ("Section:Name - ...") has exactly the bounds the app
+    /// accepts at start ([Range] on its options, or the validator's constant), so a deployment cannot pass Bicep and
+    /// then fail to start.
+    /// </summary>
+    public static IReadOnlyList<string> ParameterBoundsMatchApp(JsonObject template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var problems = new List<string>();
+        var checkedCount = 0;
+        foreach (var (name, parameter) in template["parameters"]?.AsObject() ?? [])
+        {
+            if ((string?)parameter?["type"] != "int" || (string?)parameter?["metadata"]?["description"] is not { } description)
+            {
+                continue;
+            }
+
+            var setting = description.Split(' ')[0];
+            if (AppBounds(setting) is not { } bounds)
+            {
+                continue;
+            }
+
+            checkedCount++;
+            var min = parameter?["minValue"]?.GetValue<long>();
+            var max = parameter?["maxValue"]?.GetValue<long>();
+            if (min != bounds.Min || max != bounds.Max)
+            {
+                problems.Add($"Parameter {name} ({setting}) allows [{min}, {max}], the app accepts [{bounds.Min}, {bounds.Max}]: set @minValue({bounds.Min}) and @maxValue({bounds.Max}).");
+            }
+        }
+
+        if (checkedCount == 0)
+        {
+            problems.Add("No integer parameter is documented as an app setting ('Section:Name - ...'); nothing was compared.");
+        }
+
+        return problems;
+    }
+
+    private static (long Min, long Max)? AppBounds(string setting)
+    {
+        if (setting == "Jwt:ClockSkewSeconds")
+        {
+            return (0, Payments.Core.Auth.JwtOptionsValidator.MaxClockSkewSeconds);
+        }
+
+        var parts = setting.Split(':');
+        var type = parts.Length != 2 ? null : parts[0] switch
+        {
+            "Idempotency" => typeof(Payments.Core.Idempotency.IdempotencyOptions),
+            "Payments" => typeof(Payments.Core.Payments.PaymentsOptions),
+            _ => null,
+        };
+        var range = type?.GetProperty(parts[1])?.GetCustomAttribute<System.ComponentModel.DataAnnotations.RangeAttribute>();
+        return range is null ? null : (Convert.ToInt64(range.Minimum, System.Globalization.CultureInfo.InvariantCulture), Convert.ToInt64(range.Maximum, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The host buffers a body before the app sees it: its limit must be what the API accepts, not 100 MB.</summary>
+    public static IReadOnlyList<string> RequestBodyLimit(TemplateSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var settings = snapshot.AppSettings;
+        return settings.TryGetValue("FUNCTIONS_REQUEST_BODY_SIZE_LIMIT", out var limit) && limit == settings.GetValueOrDefault("Idempotency__MaxRequestBodyBytes")
+            ? []
+            : [$"FUNCTIONS_REQUEST_BODY_SIZE_LIMIT must equal Idempotency__MaxRequestBodyBytes ({settings.GetValueOrDefault("Idempotency__MaxRequestBodyBytes")}); it is '{limit}'."];
     }
 
     private static string[] ChildNames(TemplateSnapshot snapshot, string type) =>

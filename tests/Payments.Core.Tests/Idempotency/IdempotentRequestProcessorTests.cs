@@ -141,6 +141,46 @@ public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ProcessAsync_WhenACallerHasMoreDuplicatesWaitingThanAllowed_ShouldAnswerTheRest409AtOnce()
+    {
+        var h = await IdempotencyHarness.CreateAsync(azurite, o =>
+        {
+            o.WaitForInFlightMs = 10_000;
+            o.MaxWaitersPerCaller = 2;
+        });
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = h.Processor.ProcessAsync(Request("k-waiters"), async (_, ct) =>
+        {
+            running.SetResult();
+            await gate.Task.WaitAsync(ct);
+            return IdempotencyHarness.Created("pay_1");
+        }, CancellationToken.None);
+        await running.Task;
+
+        var waiting = Enumerable.Range(0, 2)
+            .Select(_ => h.Processor.ProcessAsync(Request("k-waiters"), (_, _) => throw new InvalidOperationException("must not run"), CancellationToken.None))
+            .ToList();
+        await Eventually.TrueAsync(() => h.Processor.Waiters.Count(IdempotencyHarness.Subject) == 2, "two duplicates wait");
+        var refused = await Task.WhenAll(Enumerable.Range(0, 3)
+            .Select(_ => h.Processor.ProcessAsync(Request("k-waiters"), (_, _) => throw new InvalidOperationException("must not run"), CancellationToken.None)));
+
+        Assert.All(refused, r => Assert.Equal(409, r.StatusCode));
+        Assert.All(waiting, w => Assert.False(w.IsCompleted));
+        // Another caller is not held back by this one's waiters.
+        Assert.True(h.Processor.Waiters.TryEnter("merchant-other"));
+        h.Processor.Waiters.Exit("merchant-other");
+        gate.SetResult();
+        var original = await first;
+        foreach (var duplicate in await Task.WhenAll(waiting))
+        {
+            AssertIdenticalReplay(original, duplicate);
+        }
+
+        Assert.Equal(0, h.Processor.Waiters.Count(IdempotencyHarness.Subject));
+    }
+
+    [Fact]
     public async Task ProcessAsync_When100IdenticalRequestsArriveAtOnce_ShouldExecuteExactlyOnce()
     {
         var h = await IdempotencyHarness.CreateAsync(azurite);
