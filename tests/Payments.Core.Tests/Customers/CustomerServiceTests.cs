@@ -203,7 +203,7 @@ public sealed class CustomerServiceTests(AzuriteFixture azurite) : IAsyncLifetim
         var stalledId = NewId();
         var (gate, gated) = GatedAt(RequestMethod.Post, null, "$batch");
 
-        var stalled = gated.CreateAsync("merchant-1", stalledId, new CustomerRequest("stalled@example.com", "Slow"), _ => [], CancellationToken.None);
+        var stalled = gated.CreateAsync("merchant-1", stalledId, new CustomerRequest("stalled@example.com", "Slow"), PlainCommit.To<Customer>(gated.Table), CancellationToken.None);
         await gate.Reached;
         _time.Advance(CustomerService.AbandonedClaimAge + TimeSpan.FromSeconds(1));
         var taker = Assert.IsType<CustomerOutcome.Done>(await CreateAsync("stalled@example.com")).Customer;
