@@ -4,6 +4,7 @@ using Azure.Storage.Queues;
 using Functions.LocalHost;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Payments.Testing;
 
 namespace Payments.LoadDriver;
 
@@ -13,8 +14,12 @@ namespace Payments.LoadDriver;
 /// </summary>
 public sealed class AppUnderLoad : IAsyncDisposable
 {
-    private AppUnderLoad(string connectionString, Issuer issuer, Dictionary<string, string> settings, LocalFunctionsHost host, string suffix)
+    private readonly StorageProxy? _storageProxy;
+
+    private AppUnderLoad(
+        string connectionString, Issuer issuer, Dictionary<string, string> settings, LocalFunctionsHost host, string suffix, StorageProxy? storageProxy)
     {
+        _storageProxy = storageProxy;
         ConnectionString = connectionString;
         Issuer = issuer;
         Settings = settings;
@@ -34,6 +39,9 @@ public sealed class AppUnderLoad : IAsyncDisposable
     public HttpClient Client { get; }
 
     public string Suffix { get; }
+
+    /// <summary>What the app's worker sent to the tables, when it runs behind the strict storage guard; null otherwise.</summary>
+    public StorageGuard? StorageGuard => _storageProxy?.Guard;
 
     public string PaymentsTable => Settings["Storage:PaymentsTable"];
 
@@ -64,7 +72,7 @@ public sealed class AppUnderLoad : IAsyncDisposable
 
     public static async Task<AppUnderLoad> StartAsync(
         string appDirectory, string connectionString, IReadOnlyDictionary<string, string>? overrides, ILoggerFactory? loggerFactory, CancellationToken cancellationToken,
-        TimeSpan? queueMessageLease = null)
+        TimeSpan? queueMessageLease = null, StorageGuard? storageGuard = null)
     {
         var issuer = new Issuer();
         var suffix = Guid.NewGuid().ToString("N")[..10];
@@ -72,6 +80,13 @@ public sealed class AppUnderLoad : IAsyncDisposable
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
         {
             settings[key] = value;
+        }
+
+        // The app's own storage goes through the guard's proxy; the host's (AzureWebJobsStorage) and the driver's do not.
+        var storageProxy = storageGuard is null ? null : await StorageProxy.StartAsync(connectionString, storageGuard, cancellationToken);
+        if (storageProxy is not null)
+        {
+            settings["PaymentsStorage"] = storageProxy.ConnectionString;
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -83,7 +98,7 @@ public sealed class AppUnderLoad : IAsyncDisposable
             LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance,
             QueueMessageLease = queueMessageLease ?? TimeSpan.FromMinutes(10),
         }, timeout.Token);
-        var app = new AppUnderLoad(connectionString, issuer, settings, host, suffix);
+        var app = new AppUnderLoad(connectionString, issuer, settings, host, suffix, storageProxy);
         // The app creates its tables and queue in the background as it starts; the driver's own storage calls must
         // not race that, so it makes sure they exist (creating an existing one is a no-op).
         foreach (var table in new[] { "Storage:IdempotencyTable", "Storage:PaymentsTable", "Storage:CustomersTable", "Storage:LedgerTable" })
@@ -116,5 +131,9 @@ public sealed class AppUnderLoad : IAsyncDisposable
         Client.Dispose();
         await Host.DisposeAsync();
         Issuer.Dispose();
+        if (_storageProxy is not null)
+        {
+            await _storageProxy.DisposeAsync();
+        }
     }
 }

@@ -112,8 +112,22 @@ public sealed class StorageProxy : IAsyncDisposable
             }
         }
 
-        using var answer = await forward.SendAsync(outgoing, HttpCompletionOption.ResponseContentRead, context.RequestAborted);
-        var body = await answer.Content.ReadAsByteArrayAsync(context.RequestAborted);
+        HttpResponseMessage answer;
+        byte[] body;
+        try
+        {
+            answer = await forward.SendAsync(outgoing, HttpCompletionOption.ResponseContentRead, context.RequestAborted);
+            body = await answer.Content.ReadAsByteArrayAsync(context.RequestAborted);
+        }
+        catch (HttpRequestException)
+        {
+            // Azurite is down (the chaos run restarts it): the app must see what it would see without the proxy,
+            // a broken connection, not an answer.
+            context.Abort();
+            return;
+        }
+
+        using var _ = answer;
         if (answer.StatusCode == HttpStatusCode.OK && StorageOperations.Classify(request.Method, request.Path.Value ?? "/") == StorageOperation.TableQuery)
         {
             guard.RecordQueryAnswer(body);

@@ -64,7 +64,7 @@ public sealed class LoadSmokeTests : IDisposable
 
         Assert.True(File.Exists(Path.Combine(_output, "chaos-report.md")));
         Assert.True(File.Exists(Path.Combine(_output, "chaos-report.json")));
-        Assert.Equal(6, result.Invariants.Count);
+        Assert.Equal(7, result.Invariants.Count);
         Assert.True(result.Passed, string.Join(Environment.NewLine, result.Invariants.Where(i => !i.Holds).Select(i => i.Name + ": " + i.Counts).Concat(result.Unexplained).Concat(AppErrors())));
         Assert.True(result.Counts["faults.worker-kills"] >= 1 && result.Counts["faults.azurite-restarts"] == 1, "the faults were not injected");
         Assert.True(result.Counts["payments.succeeded"] > 0, "no payment succeeded");
