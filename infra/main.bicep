@@ -110,8 +110,8 @@ param customersTableName string = 'customers'
 @description('Storage:LedgerTable')
 param ledgerTableName string = 'ledger'
 
-@description('The dead-letter table (messages that could not be processed are kept there).')
-param deadLetterTableName string = 'deadletters'
+@description('Storage:DeadLettersTable: payment messages the app cannot read, parked by the app itself.')
+param deadLettersTableName string = 'deadletters'
 
 @description('Storage:PaymentsQueue; the host moves messages that keep failing to "<name>-poison".')
 param paymentsQueueName string = 'payments'
@@ -164,7 +164,7 @@ module storage 'modules/storage.bicep' = {
       paymentsTableName
       customersTableName
       ledgerTableName
-      deadLetterTableName
+      deadLettersTableName
     ]
     queueNames: [
       paymentsQueueName
@@ -219,6 +219,7 @@ var paymentsStorageSettings = {
   Storage__PaymentsTable: paymentsTableName
   Storage__CustomersTable: customersTableName
   Storage__LedgerTable: ledgerTableName
+  Storage__DeadLettersTable: deadLettersTableName
   Storage__PaymentsQueue: paymentsQueueName
   // The template creates every table and queue, so the app skips its own create-if-missing calls at start.
   Storage__CreateIfMissing: 'false'

@@ -95,9 +95,14 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
             await grpc.StartAsync(cancellationToken);
             var grpcUri = ListeningAddress(grpc);
             supervisor = new WorkerSupervisor(
-                launch, settings, grpcUri, registry, new WorkerLogForwarder(loggerFactory), options.WorkerStartTimeout, logger);
+                launch, settings, grpcUri, registry, new WorkerLogForwarder(loggerFactory), options.WorkerStartTimeout,
+                new WorkerRestartPolicy(options.WorkerRestartInterval, options.WorkerErrorLimit, options.WorkerErrorWindow, TimeProvider.System),
+                options.FunctionTimeout ?? hostJson.FunctionTimeout, logger);
             var worker = await supervisor.StartAsync(cancellationToken);
+
+            // The real host sorts functions by name (ScriptHost) and registers HTTP routes in that order.
             var functions = worker.Functions.Values.OrderBy(function => function.Name, StringComparer.Ordinal).ToList();
+            HttpTriggerEndpoints.Validate(functions);
 
             foreach (var function in functions)
             {

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Functions.LocalHost;
 
 /// <summary>What <see cref="LocalFunctionsHost"/> runs and how.</summary>
-public sealed class LocalHostOptions
+public sealed record LocalHostOptions
 {
     /// <summary>The app's build output folder: the one holding the app's dll, worker.config.json and host.json.</summary>
     public required string AppDirectory { get; init; }
@@ -37,6 +37,27 @@ public sealed class LocalHostOptions
     /// host uses 10 minutes; tests shorten it to prove the renewal.
     /// </summary>
     public TimeSpan QueueMessageLease { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Overrides host.json <c>functionTimeout</c> (tests shorten it). An invocation that outlives it fails and its worker
+    /// is restarted, as the real host does.
+    /// </summary>
+    public TimeSpan? FunctionTimeout { get; init; }
+
+    /// <summary>
+    /// The least time between two worker restarts (the real host's ProcessRestartInterval: 10 s). The first restart
+    /// after a quiet period is immediate.
+    /// </summary>
+    public TimeSpan WorkerRestartInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// After this many worker deaths, each within <see cref="WorkerErrorWindow"/> of the previous one, the host gives up
+    /// instead of restarting (the real host: 3 per worker process, 30 minutes, then it shuts down).
+    /// </summary>
+    public int WorkerErrorLimit { get; init; } = 3;
+
+    /// <summary>A death more than this long after the previous one starts the count of <see cref="WorkerErrorLimit"/> afresh.</summary>
+    public TimeSpan WorkerErrorWindow { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>Where host and worker logs go. Null: the console.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }

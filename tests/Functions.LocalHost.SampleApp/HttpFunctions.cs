@@ -105,6 +105,44 @@ public sealed class Throws
         throw new InvalidOperationException("This function always fails.");
 }
 
+/// <summary>Returns no HTTP result at all: the host answers on its own.</summary>
+public sealed class NoResult
+{
+    [Function(nameof(NoResult))]
+    public static HttpResponseData? Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "no-result")] HttpRequestData request) => null;
+}
+
+/// <summary>Catches every path under items/ that the constrained item routes leave; it sorts after them by name.</summary>
+public sealed class ZzItemsFallback
+{
+    [Function(nameof(ZzItemsFallback))]
+    public static HttpResponseData Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "items/{*rest}")] HttpRequestData request,
+        string rest) => ItemById.Text(request, $"fallback:{rest}");
+}
+
+/// <summary>
+/// A literal route that endpoint routing would prefer to the catch-all; the real host tries routes in function-name
+/// order, so <see cref="ZzItemsFallback"/> answers first and this function is never reached for GET.
+/// </summary>
+public sealed class ZzzItemSpecial
+{
+    [Function(nameof(ZzzItemSpecial))]
+    public static HttpResponseData Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "items/special")] HttpRequestData request) =>
+        ItemById.Text(request, "special");
+}
+
+/// <summary>Same path as <see cref="ItemByNumber"/>, sorted before it by name but only for PUT: order decides per method.</summary>
+public sealed class AnItemPut
+{
+    [Function(nameof(AnItemPut))]
+    public static HttpResponseData Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "items/{n:int}")] HttpRequestData request,
+        int n) => ItemById.Text(request, $"put:{n}");
+}
+
 /// <summary>The trivial function the benchmark calls.</summary>
 public sealed class Ping
 {

@@ -39,6 +39,26 @@ public sealed class AlwaysFails(Recorder recorder)
     }
 }
 
+/// <summary>
+/// Consumes the failing queue's poison queue and fails too: a queue whose name ends in -poison has no poison queue of
+/// its own, so its failed messages must stay where they are.
+/// </summary>
+public sealed class AlwaysFailsOnPoison(Recorder recorder)
+{
+    [Function(nameof(AlwaysFailsOnPoison))]
+    public async Task Run(
+        [QueueTrigger("%Sample:FailingQueue%-poison", Connection = "SampleStorage")] string message,
+        long dequeueCount,
+        CancellationToken cancellationToken)
+    {
+        await recorder.RecordAsync("poison-attempt", $"{message}-{dequeueCount}", new Dictionary<string, object>
+        {
+            ["DequeueCount"] = dequeueCount,
+        }, cancellationToken);
+        throw new InvalidOperationException($"Poison message '{message}' always fails (attempt {dequeueCount}).");
+    }
+}
+
 /// <summary>Fires every second and records each firing with what the TimerInfo said.</summary>
 public sealed class EverySecond(Recorder recorder)
 {
@@ -54,7 +74,10 @@ public sealed class EverySecond(Recorder recorder)
     }
 }
 
-/// <summary>Takes longer than the message lease: the host must renew it so no second copy runs meanwhile.</summary>
+/// <summary>
+/// Takes longer than the message lease: the host must renew it so no second copy runs meanwhile. A message starting
+/// with "hold-" runs until the host cancels it, and records that it was cancelled.
+/// </summary>
 public sealed class SlowMessage(Recorder recorder)
 {
     [Function(nameof(SlowMessage))]
@@ -63,6 +86,27 @@ public sealed class SlowMessage(Recorder recorder)
         long dequeueCount,
         CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.StartsWith("hold-", StringComparison.Ordinal))
+        {
+            try
+            {
+                await recorder.RecordAsync("slow-start", $"{message}-{dequeueCount}", new Dictionary<string, object>
+                {
+                    ["DequeueCount"] = dequeueCount,
+                }, cancellationToken);
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await recorder.RecordAsync("slow-cancelled", message, new Dictionary<string, object>
+                {
+                    ["DequeueCount"] = dequeueCount,
+                }, CancellationToken.None);
+                throw;
+            }
+        }
+
         await recorder.RecordAsync("slow-start", $"{message}-{dequeueCount}", new Dictionary<string, object>
         {
             ["DequeueCount"] = dequeueCount,

@@ -71,7 +71,7 @@ public sealed class AppSettingsTests(InfraFixture fixture)
         var (tables, queues) = InfraRules.AppStorageNames();
         Assert.Contains(Payments.Core.Storage.StorageOptions.ConnectionName + "__tableServiceUri", settings.Keys);
         Assert.Contains(settings.GetValueOrDefault("Storage__PaymentsQueue"), queues);
-        foreach (var name in new[] { "Storage__IdempotencyTable", "Storage__PaymentsTable", "Storage__CustomersTable", "Storage__LedgerTable" })
+        foreach (var name in new[] { "Storage__IdempotencyTable", "Storage__PaymentsTable", "Storage__CustomersTable", "Storage__LedgerTable", "Storage__DeadLettersTable" })
         {
             Assert.Contains(settings.GetValueOrDefault(name), tables);
         }

@@ -27,7 +27,7 @@ public sealed class StorageTests(InfraFixture fixture)
         var (tables, queues) = InfraRules.AppStorageNames();
         Assert.Contains("payments", queues);
         Assert.Contains("payments-poison", queues);
-        Assert.Equal(4, tables.Count);
+        Assert.Equal(5, tables.Count);
         Problems.AssertNone(InfraRules.StorageEntitiesExist(fixture.Snapshot));
     }
 

@@ -16,8 +16,14 @@ internal sealed class AppSettings
     /// <summary>Everything the worker process gets as its environment.</summary>
     public IReadOnlyDictionary<string, string> Values => _values;
 
-    public static AppSettings Load(string? localSettingsPath, IDictionary<string, string> explicitSettings)
+    public static AppSettings Load(string? localSettingsPath, IDictionary<string, string> explicitSettings) =>
+        Load(localSettingsPath, explicitSettings, Environment.GetEnvironmentVariables());
+
+    /// <summary>As <see cref="Load(string?, IDictionary{string, string})"/>, with the environment given (tests).</summary>
+    public static AppSettings Load(string? localSettingsPath, IDictionary<string, string> explicitSettings, IDictionary environment)
     {
+        ArgumentNullException.ThrowIfNull(explicitSettings);
+        ArgumentNullException.ThrowIfNull(environment);
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         if (localSettingsPath is not null)
         {
@@ -27,9 +33,17 @@ internal sealed class AppSettings
             }
         }
 
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        var fromFile = new HashSet<string>(values.Keys, StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in environment)
         {
-            values[(string)entry.Key] = (string?)entry.Value ?? string.Empty;
+            var key = (string)entry.Key;
+            var value = (string?)entry.Value ?? string.Empty;
+
+            // Core Tools: an environment variable overrides local.settings.json only when it is not empty.
+            if (value.Length > 0 || !fromFile.Contains(key))
+            {
+                values[key] = value;
+            }
         }
 
         foreach (var (key, value) in explicitSettings)
@@ -60,6 +74,26 @@ internal sealed class AppSettings
 
         return null;
     }
+
+    /// <summary>
+    /// A binding's connection string, looked up as the real host does: <c>ConnectionStrings:AzureWebJobs&lt;name&gt;</c>,
+    /// <c>AzureWebJobs&lt;name&gt;</c>, then <c>&lt;name&gt;</c>. Empty values count as not set.
+    /// </summary>
+    public string? Connection(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        string[] candidates = [$"ConnectionStrings:AzureWebJobs{name}", $"AzureWebJobs{name}", name];
+        return candidates.Select(Get).FirstOrDefault(value => !string.IsNullOrWhiteSpace(value));
+    }
+
+    /// <summary>
+    /// True when <c>AzureWebJobs.&lt;function&gt;.Disabled</c> (or <c>AzureWebJobs_&lt;function&gt;_Disabled</c>, the
+    /// form Linux app settings allow) is <c>true</c> or <c>1</c>.
+    /// </summary>
+    public bool IsDisabled(string functionName) =>
+        new[] { $"AzureWebJobs.{functionName}.Disabled", $"AzureWebJobs_{functionName}_Disabled" }
+            .Select(Get)
+            .Any(value => value is not null && (value.Trim() == "1" || (bool.TryParse(value, out var disabled) && disabled)));
 
     /// <summary>True when some setting lives under <paramref name="prefix"/> as a section (identity-based connections).</summary>
     public bool HasSection(string prefix) =>

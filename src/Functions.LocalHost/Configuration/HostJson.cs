@@ -4,14 +4,20 @@ using System.Text.Json;
 namespace Functions.LocalHost.Configuration;
 
 /// <summary>The parts of host.json this host honours, with the real host's defaults where host.json is silent.</summary>
-internal sealed record HostJson(string RoutePrefix, QueueOptions Queues)
+internal sealed record HostJson(string RoutePrefix, QueueOptions Queues, TimeSpan? FunctionTimeout)
 {
+    /// <summary>
+    /// The real host's default when host.json sets no functionTimeout on a dedicated or Premium plan (ScriptHostOptions:
+    /// 30 minutes); Consumption plans use 5 minutes. "-1" means unlimited.
+    /// </summary>
+    public static readonly TimeSpan DefaultFunctionTimeout = TimeSpan.FromMinutes(30);
+
     public static HostJson Load(string appDirectory)
     {
         var path = Path.Combine(appDirectory, "host.json");
         if (!File.Exists(path))
         {
-            return new HostJson("api", QueueOptions.Defaults);
+            return new HostJson("api", QueueOptions.Defaults, DefaultFunctionTimeout);
         }
 
         using var document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions
@@ -27,8 +33,17 @@ internal sealed record HostJson(string RoutePrefix, QueueOptions Queues)
         var queues = extensions is { } ex && Property(ex, "queues") is { ValueKind: JsonValueKind.Object } q
             ? QueueOptions.From(q, path)
             : QueueOptions.Defaults;
-        return new HostJson(routePrefix, queues);
+        return new HostJson(routePrefix, queues, FunctionTimeoutFrom(document.RootElement, path));
     }
+
+    private static TimeSpan? FunctionTimeoutFrom(JsonElement root, string path) =>
+        Property(root, "functionTimeout") switch
+        {
+            null or { ValueKind: JsonValueKind.Null } => DefaultFunctionTimeout,
+            { ValueKind: JsonValueKind.String } text when text.GetString() == "-1" => null,
+            { ValueKind: JsonValueKind.String } text when TimeSpan.TryParse(text.GetString(), CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero => value,
+            _ => throw new InvalidOperationException($"{path}: functionTimeout must be a duration such as \"00:05:00\", or \"-1\" for none."),
+        };
 
     /// <summary>host.json keys are case-insensitive in the real host (it goes through the configuration binder).</summary>
     internal static JsonElement? Property(JsonElement element, string name)

@@ -80,21 +80,22 @@ internal sealed class WorkerConnection
         }
     }
 
+    /// <summary>
+    /// Sends an invocation and waits for its answer. Cancelling sends InvocationCancel and keeps waiting for the worker's
+    /// answer, as the real host's channel does: the function decides how it ends; a dead worker fails the wait.
+    /// </summary>
     public async Task<InvocationResponse> InvokeAsync(InvocationRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        cancellationToken.ThrowIfCancellationRequested();
         var result = new TaskCompletionSource<InvocationResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         _invocations[request.InvocationId] = result;
         try
         {
             Send(new StreamingMessage { RequestId = request.InvocationId, InvocationRequest = request });
-            return await result.Task.WaitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && _failure is null)
-        {
-            // The caller gave up (client disconnected, host stopping): tell the worker, as the real host does.
-            TrySend(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = request.InvocationId } });
-            throw;
+            using var cancel = cancellationToken.Register(() =>
+                TrySend(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = request.InvocationId } }));
+            return await result.Task;
         }
         finally
         {

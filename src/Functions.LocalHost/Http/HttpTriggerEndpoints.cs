@@ -6,6 +6,8 @@ using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Constraints;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -14,55 +16,122 @@ using HeaderSameSite = Microsoft.Net.Http.Headers.SameSiteMode;
 namespace Functions.LocalHost.Http;
 
 /// <summary>
-/// HTTP-triggered functions as ASP.NET Core endpoints, so routing, constraints, 404 and 405 with Allow behave as in
-/// the real host (which routes with ASP.NET Core too).
+/// HTTP-triggered functions routed as the real host routes them (WebJobsRouter: one ASP.NET Core <see cref="Route"/>
+/// per function with an HTTP-method constraint, tried in function-name order, the first match wins): a wrong method
+/// falls through to 404 (never 405), HEAD is not implied by GET, routes starting with <c>admin</c> or
+/// <c>runtime</c> and two functions claiming the same route and method are refused at start (ScriptHost.ValidateFunction).
 /// </summary>
 internal sealed partial class HttpTriggerEndpoints(WorkerSupervisor supervisor, long maxRequestBodyBytes, ILogger logger)
 {
-    private static readonly string[] AllMethods = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS", "TRACE"];
+    private static readonly string[] ReservedPrefixes = ["admin", "runtime"];
 
     public static string Template(string routePrefix, FunctionDescriptor function)
     {
         ArgumentNullException.ThrowIfNull(function);
-        var route = function.Trigger.GetString("route") is { Length: > 0 } custom ? custom.Trim('/') : function.Name;
+        var route = Route(function);
         return string.IsNullOrEmpty(routePrefix) ? route : $"{routePrefix}/{route}";
     }
 
-    /// <summary>
-    /// The methods the function declares (all when it declares none). HEAD is added wherever GET is: the real host
-    /// answers HEAD on GET routes, and the worker sees GET.
-    /// </summary>
+    /// <summary>The function's route without the prefix: its custom route, or its name.</summary>
+    public static string Route(FunctionDescriptor function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return function.Trigger.GetString("route") is { Length: > 0 } custom ? custom.Trim('/') : function.Name;
+    }
+
+    /// <summary>The methods the function declares, upper-cased; empty means every method.</summary>
     public static IReadOnlyList<string> Methods(FunctionDescriptor function)
     {
         ArgumentNullException.ThrowIfNull(function);
-        var declared = function.Trigger.GetStrings("methods").Select(method => method.ToUpperInvariant()).Distinct().ToList();
-        if (declared.Count == 0)
-        {
-            return AllMethods;
-        }
-
-        if (declared.Contains("GET") && !declared.Contains("HEAD"))
-        {
-            declared.Add("HEAD");
-        }
-
-        return declared;
+        return function.Trigger.GetStrings("methods").Select(method => method.ToUpperInvariant()).Distinct().ToList();
     }
 
-    public void Map(IEndpointRouteBuilder endpoints, string routePrefix, IEnumerable<FunctionDescriptor> functions)
+    /// <summary>
+    /// Refuses what the real host refuses at start: a route under a built-in prefix, or a route and method another
+    /// function already claims. <paramref name="functions"/> must be in the order routes are tried.
+    /// </summary>
+    public static void Validate(IEnumerable<FunctionDescriptor> functions)
     {
+        var claimed = new List<(FunctionDescriptor Function, string Route, IReadOnlyList<string> Methods)>();
+        foreach (var function in functions.Where(function => function.Kind == TriggerKind.Http))
+        {
+            var route = Route(function);
+            if (ReservedPrefixes.Any(prefix => route.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new InvalidOperationException(
+                    $"Function '{function.Name}': the route '{route}' conflicts with the host's built-in routes (a route may not " +
+                    "start with 'admin' or 'runtime'). Choose another route.");
+            }
+
+            var methods = Methods(function);
+            foreach (var other in claimed)
+            {
+                var overlaps = methods.Count == 0 || other.Methods.Count == 0 || methods.Intersect(other.Methods).Any();
+                if (overlaps && string.Equals(other.Route, route, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new InvalidOperationException(
+                        $"Function '{function.Name}': the route '{route}' conflicts with the route defined by function " +
+                        $"'{other.Function.Name}' for the same method. Give one of them another route or method.");
+                }
+            }
+
+            claimed.Add((function, route, methods));
+        }
+    }
+
+    /// <summary>Routes requests to the functions, in the order given (the host passes them sorted by name).</summary>
+    public void Map(WebApplication app, string routePrefix, IEnumerable<FunctionDescriptor> functions)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var resolver = app.Services.GetRequiredService<IInlineConstraintResolver>();
+        var routes = new List<(FunctionDescriptor Function, Route Route)>();
         foreach (var function in functions.Where(function => function.Kind == TriggerKind.Http))
         {
             var template = Template(routePrefix, function);
             var methods = Methods(function);
-            var declaresHead = function.Trigger.GetStrings("methods").Any(method => method.Equals("HEAD", StringComparison.OrdinalIgnoreCase));
-            endpoints.MapMethods(template, methods, context => HandleAsync(context, function, declaresHead))
-                .WithDisplayName(function.Name);
-            LogMapped(logger, function.Name, methods, template);
+            var constraints = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
+            if (methods.Count > 0)
+            {
+                constraints["httpMethod"] = new HttpMethodRouteConstraint([.. methods]);
+            }
+
+            routes.Add((function, new Route(MatchTarget.Instance, function.Name, template, defaults: null, constraints, dataTokens: null, resolver)));
+            LogMapped(logger, function.Name, methods.Count == 0 ? ["*"] : methods, template);
+        }
+
+        app.Run(async context =>
+        {
+            var routeContext = new RouteContext(context);
+            foreach (var (function, route) in routes)
+            {
+                await route.RouteAsync(routeContext);
+                if (routeContext.Handler is not null)
+                {
+                    context.Request.RouteValues = new RouteValueDictionary(routeContext.RouteData.Values);
+                    await HandleAsync(context, function);
+                    return;
+                }
+            }
+
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+        });
+    }
+
+    /// <summary>Marks a request as matched; the host then invokes the route's function.</summary>
+    private sealed class MatchTarget : IRouter
+    {
+        public static readonly MatchTarget Instance = new();
+
+        public VirtualPathData? GetVirtualPath(VirtualPathContext context) => null;
+
+        public Task RouteAsync(RouteContext context)
+        {
+            context.Handler = _ => Task.CompletedTask;
+            return Task.CompletedTask;
         }
     }
 
-    private async Task HandleAsync(HttpContext context, FunctionDescriptor function, bool declaresHead)
+    private async Task HandleAsync(HttpContext context, FunctionDescriptor function)
     {
         var request = context.Request;
         var response = context.Response;
@@ -75,7 +144,8 @@ internal sealed partial class HttpTriggerEndpoints(WorkerSupervisor supervisor, 
         byte[] body;
         try
         {
-            body = await ReadBodyAsync(request, context.RequestAborted);
+            // The real host copies a body only when Content-Length is over 0: a chunked body never reaches the worker.
+            body = request.ContentLength > 0 ? await ReadBodyAsync(request, context.RequestAborted) : [];
         }
         catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -84,7 +154,7 @@ internal sealed partial class HttpTriggerEndpoints(WorkerSupervisor supervisor, 
         }
 
         var isHead = HttpMethods.IsHead(request.Method);
-        var http = ToRpcHttp(request, body, isHead && !declaresHead ? HttpMethods.Get : request.Method);
+        var http = ToRpcHttp(request, body, request.Method);
         InvocationResponse result;
         try
         {
@@ -97,6 +167,11 @@ internal sealed partial class HttpTriggerEndpoints(WorkerSupervisor supervisor, 
             return;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (context.RequestAborted.IsCancellationRequested)
         {
             return;
         }
@@ -115,12 +190,6 @@ internal sealed partial class HttpTriggerEndpoints(WorkerSupervisor supervisor, 
 
     private async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (request.ContentLength == 0)
-        {
-            return [];
-        }
-
-        // Content-Length was checked already; this catches chunked bodies that grow past the limit.
         using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 0);
         var chunk = new byte[16 * 1024];
         int read;
@@ -201,8 +270,8 @@ internal sealed partial class HttpTriggerEndpoints(WorkerSupervisor supervisor, 
     {
         if (http is null)
         {
-            // The function set no HTTP result (for example it returned null): there is nothing to send but a status.
-            response.StatusCode = StatusCodes.Status204NoContent;
+            // The function set no HTTP result (for example it returned null): the real host answers 200 with no body.
+            response.StatusCode = StatusCodes.Status200OK;
             return;
         }
 

@@ -15,6 +15,11 @@ namespace Functions.LocalHost.Queues;
 /// in-flight count drops to newBatchThreshold, randomized exponential back-off up to maxPollingInterval when the
 /// queue is empty, delete on success, visible again after visibilityTimeout on failure, and
 /// <c>&lt;queue&gt;-poison</c> once maxDequeueCount is reached. A message being processed keeps its lease.
+/// A queue whose name already ends in <c>-poison</c> (or whose poison queue name would be too long) has no poison queue,
+/// as in the real QueueListenerFactory.CreatePoisonQueueReference: a failed message is not released (it reappears
+/// once its lease runs out) and one past maxDequeueCount is skipped on every later delivery until it expires.
+/// Stopping cancels the invocations in flight (the worker gets InvocationCancel) and then completes each as usual
+/// (the real QueueListener.StopAsync cancels its execution token, not its completion token).
 /// </summary>
 internal sealed partial class QueueTriggerListener : IAsyncDisposable
 {
@@ -22,8 +27,8 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
     private readonly FunctionDescriptor _function;
     private readonly WorkerSupervisor _supervisor;
     private readonly QueueClient _queue;
-    private readonly QueueClient _poisonQueue;
-    private readonly QueueClient _rawPoisonQueue;
+    private readonly QueueClient? _poisonQueue;
+    private readonly QueueClient? _rawPoisonQueue;
     private readonly QueueOptions _options;
     private readonly TimeSpan _lease;
     private readonly ILogger _logger;
@@ -38,8 +43,8 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         FunctionDescriptor function,
         WorkerSupervisor supervisor,
         QueueClient queue,
-        QueueClient poisonQueue,
-        QueueClient rawPoisonQueue,
+        QueueClient? poisonQueue,
+        QueueClient? rawPoisonQueue,
         QueueOptions options,
         TimeSpan lease,
         TimeSpan drainTimeout,
@@ -77,7 +82,7 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         var connectionName = function.Trigger.GetString("connection") is { Length: > 0 } name
             ? settings.Resolve(name, context)
             : "AzureWebJobsStorage";
-        var connectionString = settings.Get(connectionName) ?? settings.Get("AzureWebJobs" + connectionName);
+        var connectionString = settings.Connection(connectionName);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             if (settings.HasSection(connectionName))
@@ -112,12 +117,13 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
                 $"{context}: the setting '{connectionName}' is not a valid storage connection string ({exception.Message}).", exception);
         }
 
+        var poisonQueueName = PoisonQueueName(queueName);
         listener = new QueueTriggerListener(
             function,
             supervisor,
             service.GetQueueClient(queueName),
-            service.GetQueueClient(queueName + "-poison"),
-            rawService.GetQueueClient(queueName + "-poison"),
+            poisonQueueName is null ? null : service.GetQueueClient(poisonQueueName),
+            poisonQueueName is null ? null : rawService.GetQueueClient(poisonQueueName),
             options,
             lease,
             drainTimeout,
@@ -125,25 +131,44 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         return listener;
     }
 
+    /// <summary>
+    /// The poison queue of <paramref name="queueName"/>, or null when it has none: the queue is itself a poison queue,
+    /// or adding the suffix would make the name longer than a queue name may be (63).
+    /// </summary>
+    public static string? PoisonQueueName(string queueName)
+    {
+        ArgumentNullException.ThrowIfNull(queueName);
+        const string suffix = "-poison";
+        if (queueName.EndsWith(suffix, StringComparison.Ordinal) || queueName.Length + suffix.Length > 63)
+        {
+            return null;
+        }
+
+        return queueName + suffix;
+    }
+
+    /// <summary>The poison queue messages of this function go to, if it has one.</summary>
+    public string? PoisonQueue => _poisonQueue?.Name;
+
     public void Start() => _loop = Task.Run(() => PollAsync(_stopping.Token));
 
-    /// <summary>Stops polling and lets the messages in flight finish, cancelling them after the drain timeout.</summary>
+    /// <summary>
+    /// Stops polling and cancels the invocations in flight, as the real listener does at shutdown, then waits (up to the
+    /// drain timeout) for the worker to answer them, completing each message by its result (a cancelled invocation
+    /// usually failed: the message is released, or poisoned at maxDequeueCount).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        try
+        await _abort.CancelAsync();
+        await _loop.WaitAsync(_drainTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_loop.IsCompleted)
         {
-            await _loop.WaitAsync(_drainTimeout);
+            // Otherwise invocations still hold these; they end when the worker is terminated.
+            _stopping.Dispose();
+            _abort.Dispose();
+            _slotFreed.Dispose();
         }
-        catch (TimeoutException)
-        {
-            await _abort.CancelAsync();
-        }
-
-        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _stopping.Dispose();
-        _abort.Dispose();
-        _slotFreed.Dispose();
     }
 
     private async Task PollAsync(CancellationToken cancellationToken)
@@ -182,7 +207,6 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
                 foreach (var message in messages)
                 {
                     Interlocked.Increment(ref _inFlight);
-                    // In-flight messages are not cancelled when polling stops, only when draining takes too long.
                     processing.Add(Task.Run(() => ProcessAsync(message, _abort.Token), CancellationToken.None));
                 }
             }
@@ -199,7 +223,7 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
             }
         }
 
-        // Messages already handed to the worker finish, as the real host drains on shutdown.
+        // Messages already handed to the worker were cancelled; wait for the worker's answers.
         await Task.WhenAll(processing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
@@ -223,8 +247,15 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
             var receipt = new LeaseReceipt(message.PopReceipt);
             if (message.DequeueCount > _options.MaxDequeueCount)
             {
-                // Dequeued more often than allowed without completing (a worker or host died mid-way): poison now.
-                await MoveToPoisonAsync(message, receipt.Current, CancellationToken.None);
+                // Dequeued more often than allowed without completing (a worker or host died mid-way): poison now, or,
+                // with no poison queue, skip it; it stays invisible for the lease and comes back until it expires.
+                if (_poisonQueue is null)
+                {
+                    LogSkipped(_logger, _function.Name, message.MessageId, message.DequeueCount);
+                    return;
+                }
+
+                await MoveToPoisonAsync(_poisonQueue, message, receipt.Current, CancellationToken.None);
                 return;
             }
 
@@ -245,9 +276,14 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
             {
                 await _queue.DeleteMessageAsync(message.MessageId, receipt.Current, CancellationToken.None);
             }
+            else if (_poisonQueue is null)
+            {
+                // No poison queue: the real QueueProcessor does not release the message, to avoid a fast loop.
+                LogNotReleased(_logger, _function.Name, message.MessageId, message.DequeueCount);
+            }
             else if (message.DequeueCount >= _options.MaxDequeueCount)
             {
-                await MoveToPoisonAsync(message, receipt.Current, CancellationToken.None);
+                await MoveToPoisonAsync(_poisonQueue, message, receipt.Current, CancellationToken.None);
             }
             else
             {
@@ -313,12 +349,12 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         }
     }
 
-    private async Task MoveToPoisonAsync(QueueMessage message, string popReceipt, CancellationToken cancellationToken)
+    private async Task MoveToPoisonAsync(QueueClient poisonQueue, QueueMessage message, string popReceipt, CancellationToken cancellationToken)
     {
-        await _poisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-        await _poisonQueue.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
+        await poisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await poisonQueue.SendMessageAsync(message.Body, cancellationToken: cancellationToken);
         await _queue.DeleteMessageAsync(message.MessageId, popReceipt, cancellationToken);
-        LogPoisoned(_logger, _function.Name, message.MessageId, message.DequeueCount, _poisonQueue.Name);
+        LogPoisoned(_logger, _function.Name, message.MessageId, message.DequeueCount, poisonQueue.Name);
     }
 
     /// <summary>
@@ -329,6 +365,13 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
     {
         if (args.ReceivedMessage is not { } message)
         {
+            return;
+        }
+
+        if (_rawPoisonQueue is null)
+        {
+            // Nowhere to move it: it stays invisible for the lease, like a failed message on a poison queue.
+            LogSkipped(_logger, _function.Name, message.MessageId, message.DequeueCount);
             return;
         }
 
@@ -361,6 +404,12 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
 
     [LoggerMessage(EventId = 54, Level = LogLevel.Warning, Message = "Function {FunctionName}: message {MessageId} is not in the configured messageEncoding and was moved to {PoisonQueue} as it is.")]
     private static partial void LogUndecodable(ILogger logger, string functionName, string messageId, string poisonQueue);
+
+    [LoggerMessage(EventId = 55, Level = LogLevel.Warning, Message = "Function {FunctionName}: queue has no poison queue; failed message {MessageId} (dequeue count {DequeueCount}) is not released and reappears when its lease runs out.")]
+    private static partial void LogNotReleased(ILogger logger, string functionName, string messageId, long dequeueCount);
+
+    [LoggerMessage(EventId = 56, Level = LogLevel.Warning, Message = "Function {FunctionName}: queue has no poison queue; message {MessageId} (dequeue count {DequeueCount}) is skipped until it expires.")]
+    private static partial void LogSkipped(ILogger logger, string functionName, string messageId, long dequeueCount);
 
     [LoggerMessage(EventId = 53, Level = LogLevel.Warning, Message = "Function {FunctionName}: completing message {MessageId} failed with status {Status}; it will be retried when it becomes visible.")]
     private static partial void LogCompleteFailed(ILogger logger, Exception exception, string functionName, string messageId, int status);

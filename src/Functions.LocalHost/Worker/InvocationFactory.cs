@@ -18,12 +18,8 @@ internal static class InvocationFactory
             TraceContext = new RpcTraceContext { TraceParent = TraceParent() },
         };
         request.InputData.Add(new ParameterBinding { Name = triggerValueName, Data = triggerValue });
-        request.TriggerMetadata["sys"] = Json(new Dictionary<string, object>
-        {
-            ["MethodName"] = function.Name,
-            ["UtcNow"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
-            ["RandGuid"] = Guid.NewGuid().ToString(),
-        });
+
+        // No "sys" entry: the real host's ScriptInvocationContextExtensions never adds one to trigger metadata.
         return request;
     }
 

@@ -40,6 +40,11 @@ internal sealed partial class WorkerInstance
 
     public void Retire() => _retired.TrySetResult();
 
+    /// <summary>Set when the host killed this worker because an invocation outlived functionTimeout.</summary>
+    public bool TimedOut { get; private set; }
+
+    public void MarkTimedOut() => TimedOut = true;
+
     public static async Task<WorkerInstance> StartAsync(
         WorkerLaunch launch,
         AppSettings settings,
@@ -205,7 +210,7 @@ internal sealed partial class WorkerInstance
         }
 
         var functions = response.FunctionMetadataResults
-            .Where(function => !IsDisabled(settings, function.Name))
+            .Where(function => !settings.IsDisabled(function.Name))
             .Select(FunctionDescriptor.From)
             .ToDictionary(function => function.Name, StringComparer.Ordinal);
 
@@ -221,10 +226,6 @@ internal sealed partial class WorkerInstance
         await Task.WhenAll(loads);
         Functions = functions;
     }
-
-    /// <summary>The real host skips functions whose AzureWebJobs.&lt;name&gt;.Disabled setting is true.</summary>
-    private static bool IsDisabled(AppSettings settings, string name) =>
-        bool.TryParse(settings.Get($"AzureWebJobs.{name}.Disabled"), out var disabled) && disabled;
 
     private static void EnsureSuccess(StatusResult? result, string step)
     {

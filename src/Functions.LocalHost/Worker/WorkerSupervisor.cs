@@ -7,7 +7,10 @@ namespace Functions.LocalHost.Worker;
 
 /// <summary>
 /// Keeps one worker running: starts it, hands it to invocations, and when it dies fails what was in flight (the
-/// connection does that), logs it and starts a new one. Invocations that arrive meanwhile wait for the new worker.
+/// connection does that), logs it and starts a new one, as the real RpcFunctionInvocationDispatcher does: restarts at
+/// least the restart interval apart, and after the error limit within the window no restart at all (the real host
+/// shuts down). An invocation that outlives functionTimeout fails and its worker is restarted.
+/// Invocations that arrive during a restart wait for the new worker.
 /// </summary>
 internal sealed partial class WorkerSupervisor(
     WorkerLaunch launch,
@@ -16,10 +19,13 @@ internal sealed partial class WorkerSupervisor(
     WorkerConnectionRegistry registry,
     WorkerLogForwarder logs,
     TimeSpan startTimeout,
+    WorkerRestartPolicy restartPolicy,
+    TimeSpan? functionTimeout,
     ILogger logger) : IDisposable
 {
     private static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(10);
     private readonly CancellationTokenSource _stopping = new();
+    private WorkerUnavailableException? _gaveUp;
     private readonly Lock _gate = new();
     private TaskCompletionSource<WorkerInstance> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WorkerInstance? _current;
@@ -48,6 +54,11 @@ internal sealed partial class WorkerSupervisor(
             }
 
             var instance = await ready.WaitAsync(cancellationToken);
+            if (_gaveUp is { } gaveUp)
+            {
+                throw gaveUp;
+            }
+
             if (instance.IsAlive || _stopping.IsCancellationRequested)
             {
                 return instance;
@@ -66,7 +77,25 @@ internal sealed partial class WorkerSupervisor(
             throw new WorkerUnavailableException($"The worker (process {instance.ProcessId}) did not load function '{functionName}'.");
         }
 
-        return await instance.Connection.InvokeAsync(createRequest(function), cancellationToken);
+        var request = createRequest(function);
+        var invocation = instance.Connection.InvokeAsync(request, cancellationToken);
+        if (functionTimeout is not { } limit)
+        {
+            return await invocation;
+        }
+
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        var expired = await Task.WhenAny(invocation, Task.Delay(limit, timer.Token)) != invocation;
+        await timer.CancelAsync();
+        if (expired && !_stopping.IsCancellationRequested)
+        {
+            // The real host fails the invocation with a timeout and restarts the worker that was running it.
+            LogFunctionTimeout(logger, functionName, request.InvocationId, limit.TotalSeconds, instance.ProcessId);
+            instance.MarkTimedOut();
+            instance.Kill();
+        }
+
+        return await invocation;
     }
 
     /// <summary>Kills the current worker (crash tests) and returns once the exit has been observed.</summary>
@@ -114,6 +143,22 @@ internal sealed partial class WorkerSupervisor(
         instance.Kill();
         await instance.Exited;
         instance.Connection.Fail(new WorkerUnavailableException($"The worker process {instance.ProcessId} exited."));
+        if (!instance.TimedOut && restartPolicy.RecordDeath() is { } exceeded)
+        {
+            // The real host stops itself here; this one stops serving: every later invocation fails at once.
+            LogGaveUp(logger, instance.ProcessId, exceeded.Deaths, exceeded.Window.TotalMinutes);
+            lock (_gate)
+            {
+                _gaveUp = new WorkerUnavailableException(
+                    $"The worker died {exceeded.Deaths} times within {exceeded.Window.TotalMinutes:0.##} minutes of each other; " +
+                    "the host stopped restarting it. Fix the cause in the log above and start the host again.");
+                _ready.TrySetResult(instance);
+            }
+
+            instance.Retire();
+            return;
+        }
+
         instance.Retire();
         LogWorkerDied(logger, instance.ProcessId, WorkerInstance.ExitCode(instance.Process));
         await RestartAsync();
@@ -131,8 +176,17 @@ internal sealed partial class WorkerSupervisor(
                     await Task.Delay(delay, _stopping.Token);
                 }
 
+                var wait = restartPolicy.WaitBeforeRestart();
+                if (wait > TimeSpan.Zero)
+                {
+                    LogRestartDelayed(logger, wait.TotalMilliseconds);
+                    await Task.Delay(wait, _stopping.Token);
+                }
+
+
                 var instance = await WorkerInstance.StartAsync(launch, settings, grpcUri, registry, logs, startTimeout, logger, _stopping.Token);
                 LogRestarted(logger, instance.ProcessId);
+                restartPolicy.RecordRestart();
                 Publish(instance);
                 return;
             }
@@ -151,6 +205,15 @@ internal sealed partial class WorkerSupervisor(
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Error, Message = "The worker process {ProcessId} died (exit code {ExitCode}); its in-flight invocations failed. Restarting it.")]
     private static partial void LogWorkerDied(ILogger logger, int processId, int? exitCode);
+
+    [LoggerMessage(EventId = 33, Level = LogLevel.Critical, Message = "The worker process {ProcessId} died, the {Deaths}th death each within {WindowMinutes} minutes of the previous: no more restarts (the real host shuts down here).")]
+    private static partial void LogGaveUp(ILogger logger, int processId, int deaths, double windowMinutes);
+
+    [LoggerMessage(EventId = 34, Level = LogLevel.Error, Message = "Function {FunctionName} (invocation {InvocationId}) exceeded functionTimeout of {TimeoutSeconds} s; restarting worker process {ProcessId}.")]
+    private static partial void LogFunctionTimeout(ILogger logger, string functionName, string invocationId, double timeoutSeconds, int processId);
+
+    [LoggerMessage(EventId = 35, Level = LogLevel.Information, Message = "Waiting {DelayMilliseconds:0} ms before restarting the worker (restart interval).")]
+    private static partial void LogRestartDelayed(ILogger logger, double delayMilliseconds);
 
     [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "Worker restarted as process {ProcessId}.")]
     private static partial void LogRestarted(ILogger logger, int processId);

@@ -38,4 +38,16 @@ public static class ApiProblems
         TypeBase + "not-storable", "The request cannot be stored", 400,
         $"Storage refused to store this request ({storageErrorCode ?? "no error code"}); nothing was written. A string property holds at most " +
         "64 KiB as stored (JSON-escaped, UTF-16) and an entity 1 MiB: send less metadata or a shorter description, with the same or a new Idempotency-Key.");
+
+    public static ProblemDetails LengthRequired() => new(
+        TypeBase + "length-required", "Content-Length required", 411,
+        "The request has a body but no Content-Length (for example a chunked body), which Azure Functions would drop. " +
+        "Send the body with a Content-Length header.");
+
+    public static ProblemDetails NoSuchRoute(string path) => new(
+        TypeBase + "not-found", "Not found", 404, $"No route matches '{path}'. See /api/v1/openapi.json for the routes.");
+
+    public static ProblemDetails MethodNotAllowed(string method, IEnumerable<string> allowed) => new(
+        TypeBase + "method-not-allowed", "Method not allowed", 405,
+        $"{method} is not allowed here. Use one of: {string.Join(", ", allowed)} (listed in the Allow header).");
 }

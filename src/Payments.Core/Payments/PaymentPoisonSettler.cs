@@ -58,7 +58,7 @@ public sealed partial class PaymentPoisonSettler(PaymentRepository payments, IPa
         throw new InvalidOperationException($"Payment {payment.Id} kept changing under {MaxConflicts} attempts.");
     }
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "Poison payment message is unreadable; it is kept, and parked in the poison queue's own poison queue after its retries: {Problem}")]
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "Poison payment message is unreadable and goes to the dead-letter table: {Problem}")]
     private partial void LogUnreadable(string problem);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Error, Message = "Payment {PaymentId} exhausted its retries but is already {Status}; nothing to settle")]

@@ -17,7 +17,7 @@ public abstract record ProcessingOutcome
 
     public sealed record UnknownPayment(PaymentId PaymentId) : ProcessingOutcome;
 
-    /// <summary>The message cannot be read by this version: it belongs in the poison queue as it is.</summary>
+    /// <summary>The message cannot be read by this version: it belongs in the dead-letter table as it is.</summary>
     public sealed record Unreadable(string Problem) : ProcessingOutcome;
 
     /// <summary>
@@ -125,7 +125,7 @@ public sealed partial class PaymentProcessor(PaymentRepository payments, IPaymen
         return new ProcessingOutcome.Refunded(payment, refund);
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Payment message is unreadable and goes to the poison queue: {Problem}")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "Payment message is unreadable and goes to the dead-letter table: {Problem}")]
     private partial void LogUnreadable(string problem);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Payment {PaymentId} named by a message does not exist")]

@@ -27,6 +27,9 @@ public static class PaymentsServiceCollectionExtensions
             Clients(provider).GetTableClient(Names(provider).PaymentsTable), provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton(provider => new PaymentMessageSender(
             Clients(provider).GetQueueClient(Names(provider).PaymentsQueue), Clients(provider).GetQueueClient(Names(provider).PaymentsPoisonQueue)));
+        services.AddSingleton(provider => new PaymentDeadLetters(
+            Clients(provider).GetTableClient(Names(provider).DeadLettersTable), Clients(provider).GetQueueClient(Names(provider).PaymentsQueue),
+            provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<PaymentDeadLetters>>()));
         services.AddSingleton(provider => new CustomerService(
             Clients(provider).GetTableClient(Names(provider).CustomersTable), provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<CustomerService>>()));

@@ -17,7 +17,7 @@ public sealed class StorageInitializer(StorageClientFactory clients, IOptions<St
             return;
         }
 
-        var tables = new[] { names.IdempotencyTable, names.PaymentsTable, names.CustomersTable, names.LedgerTable }.Distinct(StringComparer.OrdinalIgnoreCase);
+        var tables = new[] { names.IdempotencyTable, names.PaymentsTable, names.CustomersTable, names.LedgerTable, names.DeadLettersTable }.Distinct(StringComparer.OrdinalIgnoreCase);
         var queues = new[] { names.PaymentsQueue, names.PaymentsPoisonQueue };
         await Task.WhenAll(
             tables.Select(table => IgnoreConflict(() => clients.GetTableClient(table).CreateIfNotExistsAsync(cancellationToken)))

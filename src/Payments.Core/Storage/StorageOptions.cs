@@ -28,6 +28,10 @@ public sealed class StorageOptions
     [Required, RegularExpression(TableNamePattern, ErrorMessage = TableNameRule)]
     public string LedgerTable { get; set; } = "ledger";
 
+    /// <summary>Payment messages the app cannot read, parked by the app itself (see PaymentDeadLetters).</summary>
+    [Required, RegularExpression(TableNamePattern, ErrorMessage = TableNameRule)]
+    public string DeadLettersTable { get; set; } = "deadletters";
+
     [Required, RegularExpression(QueueNamePattern, ErrorMessage = QueueNameRule)]
     public string PaymentsQueue { get; set; } = "payments";
 

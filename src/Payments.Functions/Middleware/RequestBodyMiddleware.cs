@@ -10,7 +10,7 @@ namespace Payments.Functions.Middleware;
 
 /// <summary>
 /// Reads and validates the JSON body of functions marked <see cref="RequestBodyAttribute"/> before anything else
-/// happens: a bad body is answered here (400/413/415 problem+json, or a registered <see cref="IRequestBodyRule"/>'s
+/// happens: a bad body is answered here (400/411/413/415 problem+json, or a registered <see cref="IRequestBodyRule"/>'s
 /// answer), so it never claims an Idempotency-Key and leaves nothing in storage.
 /// </summary>
 public sealed class RequestBodyMiddleware : IFunctionsWorkerMiddleware
@@ -30,7 +30,11 @@ public sealed class RequestBodyMiddleware : IFunctionsWorkerMiddleware
 
         var request = await context.GetHttpRequestDataAsync()
             ?? throw new InvalidOperationException($"Function '{context.FunctionDefinition.Name}' declares a request body but has no HTTP request.");
-        var envelope = JsonBody.CheckEnvelope(request.Header("Content-Type"), request.Body.CanSeek ? request.Body.Length : 0);
+        // Azure's host copies a body to the worker only when Content-Length is over 0: a chunked body arrives empty.
+        // Refuse it as such instead of reading nothing, under every host.
+        var envelope = request.Header("Content-Length") is null
+            ? ApiProblems.LengthRequired()
+            : JsonBody.CheckEnvelope(request.Header("Content-Type"), request.Body.CanSeek ? request.Body.Length : 0);
         byte[] raw = [];
         if (envelope is null)
         {

@@ -8,17 +8,18 @@ namespace Payments.Functions.Queues;
 /// Charges the payment a message names. Throwing hands the message back to the queue for a retry; after the last
 /// attempt the host moves it to the poison queue, where <see cref="SettlePoisonPayment"/> takes over.
 /// </summary>
-public sealed class ProcessPayment(PaymentProcessor processor, PaymentMessageSender messages)
+public sealed class ProcessPayment(PaymentProcessor processor, PaymentDeadLetters deadLetters)
 {
     [Function(nameof(ProcessPayment))]
     public async Task Run(
         [QueueTrigger("%Storage:PaymentsQueue%", Connection = StorageOptions.ConnectionName)] string message,
+        string id,
         FunctionContext context)
     {
-        if (await processor.ProcessAsync(message, context.CancellationToken) is ProcessingOutcome.Unreadable)
+        if (await processor.ProcessAsync(message, context.CancellationToken) is ProcessingOutcome.Unreadable unreadable)
         {
-            // Retrying cannot make it readable: park it in the poison queue at once, as it is.
-            await messages.SendToPoisonAsync(message, context.CancellationToken);
+            // Retrying cannot make it readable: park it, as it is, where an operator sees it; completing deletes it here.
+            await deadLetters.ParkAsync(id, message, unreadable.Problem, context.CancellationToken);
         }
     }
 }

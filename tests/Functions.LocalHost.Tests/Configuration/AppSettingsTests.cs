@@ -1,3 +1,4 @@
+using System.Collections;
 using Functions.LocalHost.Configuration;
 
 namespace Functions.LocalHost.Tests.Configuration;
@@ -58,5 +59,58 @@ public sealed class AppSettingsTests : IDisposable
             Environment.SetEnvironmentVariable(fromEnvironment, null);
             Environment.SetEnvironmentVariable(fromExplicit, null);
         }
+    }
+
+    [Fact]
+    public void Load_WhenAnEnvironmentVariableIsEmpty_ShouldKeepTheLocalSettingsValueAsCoreToolsDoes()
+    {
+        File.WriteAllText(_file, """{ "Values": { "Shared": "file", "Other": "file" } }""");
+        var environment = new Hashtable { ["Shared"] = string.Empty, ["Other"] = "environment", ["OnlyInEnvironment"] = string.Empty };
+
+        var settings = AppSettings.Load(_file, new Dictionary<string, string>(), environment);
+
+        Assert.Equal("file", settings.Get("Shared"));
+        Assert.Equal("environment", settings.Get("Other"));
+        Assert.Equal(string.Empty, settings.Get("OnlyInEnvironment"));
+    }
+
+    [Theory]
+    [InlineData("AzureWebJobs.Process.Disabled", "true")]
+    [InlineData("AzureWebJobs.Process.Disabled", "1")]
+    [InlineData("AzureWebJobs_Process_Disabled", "True")]
+    [InlineData("AzureWebJobs_Process_Disabled", "1")]
+    public void IsDisabled_WhenEitherSettingFormIsTrueOrOne_ShouldBeTrue(string name, string value)
+    {
+        var settings = AppSettings.Load(null, new Dictionary<string, string> { [name] = value }, new Hashtable());
+
+        Assert.True(settings.IsDisabled("Process"));
+        Assert.False(settings.IsDisabled("Other"));
+    }
+
+    [Theory]
+    [InlineData("false")]
+    [InlineData("0")]
+    public void IsDisabled_WhenTheSettingIsFalseOrZero_ShouldBeFalse(string value)
+    {
+        var settings = AppSettings.Load(null, new Dictionary<string, string> { ["AzureWebJobs.Process.Disabled"] = value }, new Hashtable());
+
+        Assert.False(settings.IsDisabled("Process"));
+    }
+
+    [Fact]
+    public void Connection_WhenSeveralFormsAreSet_ShouldPreferConnectionStringsThenPrefixedThenPlain()
+    {
+        var all = new Dictionary<string, string>
+        {
+            ["ConnectionStrings:AzureWebJobsStore"] = "connection-strings",
+            ["AzureWebJobsStore"] = "prefixed",
+            ["Store"] = "plain",
+        };
+
+        Assert.Equal("connection-strings", AppSettings.Load(null, all, new Hashtable()).Connection("Store"));
+        all.Remove("ConnectionStrings:AzureWebJobsStore");
+        Assert.Equal("prefixed", AppSettings.Load(null, all, new Hashtable()).Connection("Store"));
+        all["AzureWebJobsStore"] = string.Empty;
+        Assert.Equal("plain", AppSettings.Load(null, all, new Hashtable()).Connection("Store"));
     }
 }

@@ -25,7 +25,6 @@ public sealed class HttpRoutingTests(SampleAppHost app)
     }
 
     [Theory]
-    [InlineData("api/items/not-a-guid-or-int")]
     [InlineData("api/names/abc1")]
     [InlineData("api/nothing-here")]
     [InlineData("items/21")]
@@ -55,24 +54,63 @@ public sealed class HttpRoutingTests(SampleAppHost app)
         Assert.Equal(expected, body);
     }
 
-    [Fact]
-    public async Task Post_WhenRouteOnlyAllowsGet_ShouldReturn405WithAllowHeader()
+    [Theory]
+    [InlineData("POST", "api/names/Zoe")]
+    [InlineData("DELETE", "api/ping")]
+    [InlineData("PATCH", "api/items/21")]
+    public async Task Send_WhenNoFunctionAllowsTheMethodOnThePath_ShouldReturn404NotMethodNotAllowed(string method, string path)
     {
-        using var response = await app.Client.PostAsync("api/items/21", new StringContent("x"));
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("x") };
 
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
-        Assert.Equal(["GET", "HEAD"], response.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        using var response = await app.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Empty(response.Content.Headers.Allow);
     }
 
     [Fact]
-    public async Task Head_WhenFunctionAllowsGet_ShouldAnswerWithHeadersAndNoBody()
+    public async Task Head_WhenFunctionDeclaresOnlyGet_ShouldReturn404()
     {
         using var request = new HttpRequestMessage(HttpMethod.Head, "api/ping");
 
         using var response = await app.Client.SendAsync(request);
 
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_WhenAnEarlierFunctionHasThePathForGetOnly_ShouldFallThroughToTheNextFunctionThatAllowsPost()
+    {
+        using var response = await app.Client.PostAsync("api/items/21", new StringContent("x"));
+
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(4, response.Content.Headers.ContentLength);
+        Assert.Equal("fallback:21", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Put_WhenTwoFunctionsShareARouteWithDifferentMethods_ShouldReachTheOneDeclaringTheMethod()
+    {
+        using var response = await app.Client.PutAsync("api/items/21", new StringContent("x"));
+
+        Assert.Equal("put:21", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("api/items/special", "fallback:special")]
+    [InlineData("api/items/not-a-guid-or-int", "fallback:not-a-guid-or-int")]
+    public async Task Get_WhenACatchAllSortsBeforeALiteralRouteByName_ShouldReachTheCatchAllAsTheRealHostDoes(string path, string expected)
+    {
+        var body = await app.Client.GetStringAsync(path);
+
+        Assert.Equal(expected, body);
+    }
+
+    [Fact]
+    public async Task Get_WhenFunctionReturnsNoResult_ShouldAnswer200WithAnEmptyBody()
+    {
+        using var response = await app.Client.GetAsync("api/no-result");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
     }
 }

@@ -47,6 +47,17 @@ public sealed class QueueTriggerListenerTests
         Assert.Equal("payments", listener.QueueName);
     }
 
+    [Theory]
+    [InlineData("payments", "payments-poison")]
+    [InlineData("payments-poison", null)]
+    [InlineData("payments-poison-poison", null)]
+    [InlineData("abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-poison")]
+    [InlineData("abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", null)]
+    public void PoisonQueueName_WhenQueueIsAPoisonQueueOrTheSuffixWouldNotFit_ShouldBeNone(string queue, string? expected)
+    {
+        Assert.Equal(expected, QueueTriggerListener.PoisonQueueName(queue));
+    }
+
     private static QueueTriggerListener Create(AppSettings settings, string connection)
     {
         var metadata = new RpcFunctionMetadata { Name = "Process", FunctionId = "1" };

@@ -6,6 +6,7 @@ namespace Functions.LocalHost.Tests.Queues;
 [Collection(SampleAppCollection.Name)]
 public sealed class QueueTriggerTests(SampleAppHost app)
 {
+    private const int MaxDequeueCount = 3; // the sample app's host.json
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
     [Fact]
@@ -89,21 +90,43 @@ public sealed class QueueTriggerTests(SampleAppHost app)
     [Fact]
     public async Task Message_WhenFunctionAlwaysFails_ShouldBeTriedMaxDequeueCountTimesThenMovedToPoison()
     {
-        const int maxDequeueCount = 3; // the sample app's host.json
         var text = "bad-" + Guid.NewGuid().ToString("N");
         await app.FailingQueue.SendMessageAsync(text);
 
+        // The poison queue has a consumer (AlwaysFailsOnPoison): its first attempt proves the message arrived there.
         await Eventually.GetAsync(
-            async () => await app.FailingPoisonQueue.ExistsAsync() ? (await app.FailingPoisonQueue.PeekMessagesAsync(32)).Value : [],
-            messages => messages!.Any(message => message.Body.ToString() == text),
+            async () => await app.Results.GetEntityIfExistsAsync<TableEntity>("poison-attempt", $"{text}-1") is { HasValue: true },
+            arrived => arrived,
             Deadline,
             $"message {text} in {app.FailingPoisonQueue.Name}");
 
-        var attempts = await app.Results.QueryAsync<TableEntity>(entity => entity.PartitionKey == "attempt")
-            .Where(entity => entity.RowKey.StartsWith(text, StringComparison.Ordinal))
-            .Select(entity => entity.GetInt64("DequeueCount"))
-            .ToListAsync();
-        Assert.Equal(Enumerable.Range(1, maxDequeueCount).Select(attempt => (long?)attempt), attempts.Order());
+        Assert.Equal(Enumerable.Range(1, MaxDequeueCount).Select(attempt => (long?)attempt), await AttemptsAsync("attempt", text));
         Assert.Equal(0, (await app.FailingQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
+
+    [Fact]
+    public async Task Message_WhenFunctionOnAPoisonQueueAlwaysFails_ShouldStayInItsQueueNeverReleasedAndNeverPoisonedAgain()
+    {
+        var text = "worse-" + Guid.NewGuid().ToString("N");
+        await app.FailingPoisonQueue.CreateIfNotExistsAsync();
+        var sent = (await app.FailingPoisonQueue.SendMessageAsync(text)).Value;
+
+        // Past maxDequeueCount the message is skipped on each delivery (it comes back once per lease).
+        await Eventually.TrueAsync(
+            () => app.Logs.Entries.Any(entry =>
+                entry.Message.Contains($"message {sent.MessageId} (dequeue count {MaxDequeueCount + 1}) is skipped until it expires", StringComparison.Ordinal)),
+            Deadline,
+            "a delivery past maxDequeueCount skipped");
+
+        var attempts = await AttemptsAsync("poison-attempt", text);
+        Assert.Equal(Enumerable.Range(1, MaxDequeueCount).Select(attempt => (long?)attempt), attempts);
+        Assert.False(await app.RawQueue(app.FailingPoisonQueue.Name + "-poison").ExistsAsync(), "a poison queue of the poison queue was created");
+        Assert.Equal(1, (await app.FailingPoisonQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    private async Task<List<long?>> AttemptsAsync(string partition, string text) =>
+        (await app.Results.QueryAsync<TableEntity>(entity => entity.PartitionKey == partition)
+            .Where(entity => entity.RowKey.StartsWith(text, StringComparison.Ordinal))
+            .Select(entity => entity.GetInt64("DequeueCount"))
+            .ToListAsync()).Order().ToList();
 }

@@ -33,19 +33,85 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
     public async Task KillWorker_WhenRequestIsInFlight_ShouldAnswer500ThenServeTheNextRequestFromANewWorker()
     {
         await using var host = await StartAsync();
-        using var client = new HttpClient { BaseAddress = host.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        using var client = new HttpClient { BaseAddress = host.BaseUrl, Timeout = Timeout.InfiniteTimeSpan };
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var firstWorker = host.WorkerProcessId;
-        var inFlight = client.GetAsync("api/slow?ms=30000");
-        await Eventually.TrueAsync(() => host.PendingInvocations > 0, TimeSpan.FromSeconds(10), "the slow request reached the worker");
+
+        // The request waits until the worker dies: no client timeout races the kill, however slow the machine.
+        var inFlight = client.GetAsync("api/slow?ms=600000", deadline.Token);
+        await Eventually.TrueAsync(() => host.PendingInvocations > 0, TimeSpan.FromSeconds(60), "the slow request reached the worker");
 
         await host.KillWorkerAsync();
         using var failed = await inFlight;
 
         Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
-        Assert.Equal("pong", await client.GetStringAsync("api/ping"));
+        Assert.Equal("pong", await client.GetStringAsync("api/ping", deadline.Token));
         Assert.NotEqual(firstWorker, host.WorkerProcessId);
         Assert.True(HasExited(firstWorker), $"the killed worker {firstWorker} is still running");
         Assert.Contains(_logs.Entries, entry => entry.Level == LogLevel.Error && entry.Message.Contains($"worker process {firstWorker} died", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task KillWorker_WhenItDiesAgainSoonAfterARestart_ShouldWaitTheRestartIntervalBeforeTheNextRestart()
+    {
+        await using var host = await StartAsync(options => options with { WorkerRestartInterval = TimeSpan.FromSeconds(3) });
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await host.KillWorkerAsync();
+        var second = await host.WaitForWorkerAsync(deadline.Token);
+
+        await host.KillWorkerAsync();
+        var third = await host.WaitForWorkerAsync(deadline.Token);
+
+        Assert.NotEqual(second, third);
+        Assert.Contains(_logs.Entries, entry => entry.Message.Contains("before restarting the worker (restart interval)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task KillWorker_WhenItDiesTheErrorLimitTimesWithinTheWindow_ShouldStopRestartingAndFailRequests()
+    {
+        await using var host = await StartAsync(options => options with { WorkerErrorLimit = 2, WorkerRestartInterval = TimeSpan.Zero });
+        using var client = new HttpClient { BaseAddress = host.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await host.KillWorkerAsync();
+        var second = await host.WaitForWorkerAsync(deadline.Token);
+
+        await host.KillWorkerAsync();
+
+        await Eventually.TrueAsync(() => _logs.Entries.Any(entry => entry.Level == LogLevel.Critical), TimeSpan.FromSeconds(30), "the host gave up");
+        using var response = await client.GetAsync("api/ping", deadline.Token);
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.True(HasExited(second));
+        Assert.Single(_logs.Entries, entry => entry.Message.StartsWith("Worker restarted", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Get_WhenTheHttpFunctionIsDisabledByTheLinuxSettingForm_ShouldAnswer404()
+    {
+        await using var host = await StartAsync(options => options with
+        {
+            Settings = new Dictionary<string, string>(options.Settings) { ["AzureWebJobs_Ping_Disabled"] = "1" },
+        });
+        using var client = new HttpClient { BaseAddress = host.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+
+        using var response = await client.GetAsync("api/ping");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.DoesNotContain("Ping", host.FunctionNames);
+    }
+
+    [Fact]
+    public async Task Invoke_WhenFunctionOutlivesFunctionTimeout_ShouldFailItAndRestartTheWorker()
+    {
+        await using var host = await StartAsync(options => options with { FunctionTimeout = TimeSpan.FromSeconds(2) });
+        using var client = new HttpClient { BaseAddress = host.BaseUrl, Timeout = TimeSpan.FromSeconds(90) };
+        var firstWorker = host.WorkerProcessId;
+
+        using var response = await client.GetAsync("api/slow?ms=600000");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Contains(_logs.Entries, entry => entry.Message.Contains("exceeded functionTimeout of 2 s", StringComparison.Ordinal));
+        Assert.Equal("pong", await client.GetStringAsync("api/ping"));
+        Assert.NotEqual(firstWorker, host.WorkerProcessId);
     }
 
     [Fact]
@@ -67,27 +133,36 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
     }
 
     [Fact]
-    public async Task StopAsync_WhenQueueMessageIsInFlight_ShouldLetItFinishAndDeleteItBeforeStoppingTheWorker()
+    public async Task StopAsync_WhenQueueMessageIsInFlight_ShouldCancelItAndReleaseTheMessage()
     {
-        var host = await StartAsync();
+        await using var host = await StartAsync();
         var queue = _azurite.Queues().GetQueueClient(_slowQueue);
-        var text = "drain-" + Guid.NewGuid().ToString("N");
+        var results = _azurite.Tables().GetTableClient(_table);
+        var text = "hold-" + Guid.NewGuid().ToString("N");
         await queue.SendMessageAsync(text);
-        await Eventually.TrueAsync(() => host.PendingInvocations > 0, TimeSpan.FromSeconds(15), "the slow message reached the worker");
+        await Eventually.GetAsync(
+            async () => (await results.GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>("slow-start", $"{text}-1")).HasValue,
+            started => started,
+            TimeSpan.FromSeconds(60),
+            "the held message started in the function");
 
         var exit = await host.StopAsync();
 
-        Assert.False(exit!.Killed);
-        var done = await _azurite.Tables().GetTableClient(_table).GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>("slow-done", text);
-        Assert.True(done.HasValue, "the in-flight message was cut off by the shutdown");
-        Assert.Equal(0, (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.False(exit!.Killed, "the worker had to be killed: the cancelled invocation did not end");
+        Assert.True((await results.GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>("slow-cancelled", text)).HasValue,
+            "the function's cancellation token was not cancelled at stop");
+        // Failed by its cancellation, released (visibilityTimeout 0): visible again for the next host.
+        var released = Assert.Single((await queue.PeekMessagesAsync(32)).Value);
+        Assert.Equal(text, released.Body.ToString());
     }
 
-    private async Task<LocalFunctionsHost> StartAsync()
+    private Task<LocalFunctionsHost> StartAsync() => StartAsync(options => options);
+
+    private async Task<LocalFunctionsHost> StartAsync(Func<LocalHostOptions, LocalHostOptions> configure)
     {
         _loggerFactory = ListLoggerProvider.CreateFactory(out _logs);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        return await LocalFunctionsHost.StartAsync(new LocalHostOptions
+        return await LocalFunctionsHost.StartAsync(configure(new LocalHostOptions
         {
             AppDirectory = AppDirectories.SampleApp,
             Settings = new Dictionary<string, string>
@@ -101,7 +176,7 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
                 ["Sample:OrderQueue"] = AzuriteFixture.UniqueName("order-"),
             },
             LoggerFactory = _loggerFactory,
-        }, timeout.Token);
+        }), timeout.Token);
     }
 
     private static bool HasExited(int processId)

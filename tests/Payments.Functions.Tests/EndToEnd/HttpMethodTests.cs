@@ -59,6 +59,39 @@ public sealed class HttpMethodTests(PaymentsAppFixture fixture) : IClassFixture<
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
+    [Theory]
+    [InlineData("GET", "api/v2/payments")]
+    [InlineData("POST", "api/nothing-here")]
+    [InlineData("DELETE", "api/v1/payments/x/y")]
+    public async Task Send_WhenThePathIsNoRoute_ShouldAnswer404Problem(string method, string path)
+    {
+        using var response = await App.SendAsync(new HttpMethod(method), path, fixture.Settings.Token());
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Send_WhenTheMethodIsNotAllowedOnAKnownRoute_ShouldAnswer405ProblemWithAllow()
+    {
+        var paths = await ConcretePathsAsync();
+        string[] methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+        foreach (var (template, allowed) in ApiRoutes.Allowed)
+        {
+            foreach (var method in methods.Where(method => !allowed.Contains(method)))
+            {
+                using var response = await App.SendAsync(new HttpMethod(method), paths[template], fixture.Settings.Token());
+
+                Assert.True(response.StatusCode == HttpStatusCode.MethodNotAllowed, $"{method} {template}: {(int)response.StatusCode}");
+                Assert.Equal(allowed.Order(StringComparer.Ordinal), response.Content.Headers.Allow.Order(StringComparer.Ordinal));
+                if (method != "HEAD")
+                {
+                    Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                }
+            }
+        }
+    }
+
     [Fact]
     public async Task OpenApiDocument_WhenFetchedAnonymously_ShouldServeTheDocumentPubliclyCacheable()
     {

@@ -147,6 +147,7 @@ public sealed class PaymentsAppSettings : IDisposable
             PaymentsTable = "pay" + suffix,
             CustomersTable = "cus" + suffix,
             LedgerTable = "ledger" + suffix,
+            DeadLettersTable = "dead" + suffix,
             PaymentsQueue = "payments-" + suffix,
         };
         PublishKeys(Issuer.Rsa);
@@ -183,6 +184,8 @@ public sealed class PaymentsAppSettings : IDisposable
     public QueueClient Queue(string name) =>
         new(ConnectionString, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
 
+    public const string EnvironmentSetting = "AZURE_FUNCTIONS_ENVIRONMENT";
+
     public Dictionary<string, string> ToDictionary()
     {
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -194,6 +197,7 @@ public sealed class PaymentsAppSettings : IDisposable
             ["Storage:PaymentsTable"] = Tables.PaymentsTable,
             ["Storage:CustomersTable"] = Tables.CustomersTable,
             ["Storage:LedgerTable"] = Tables.LedgerTable,
+            ["Storage:DeadLettersTable"] = Tables.DeadLettersTable,
             ["Storage:PaymentsQueue"] = Tables.PaymentsQueue,
             ["Storage:CreateIfMissing"] = "true",
             ["Payments:SweepAfterSeconds"] = "60",
@@ -205,6 +209,9 @@ public sealed class PaymentsAppSettings : IDisposable
             ["Jwt:SigningKeysPath"] = JwksPath,
             ["Jwt:UnknownKeyRefreshInterval"] = "00:00:01",
             ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = string.Empty,
+
+            // What Azure runs as; DevelopmentEnvironmentTests re-runs the main paths as Core Tools' Development.
+            [EnvironmentSetting] = "Production",
         };
         foreach (var (key, value) in Overrides)
         {

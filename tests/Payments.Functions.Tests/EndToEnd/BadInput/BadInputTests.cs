@@ -104,7 +104,7 @@ public sealed class BadInputTests(BadInputFixture fixture) : IClassFixture<BadIn
     {
         var settings = fixture.Settings;
         var text = new StringBuilder();
-        foreach (var table in new[] { settings.Tables.IdempotencyTable, settings.Tables.PaymentsTable, settings.Tables.CustomersTable, settings.Tables.LedgerTable })
+        foreach (var table in new[] { settings.Tables.IdempotencyTable, settings.Tables.PaymentsTable, settings.Tables.CustomersTable, settings.Tables.LedgerTable, settings.Tables.DeadLettersTable })
         {
             try
             {
