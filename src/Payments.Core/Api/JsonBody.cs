@@ -95,7 +95,7 @@ public static class JsonBody
         var reason = IsSyntaxError(ex)
             ? "The body is not valid JSON"
             : "A value has the wrong type or format for its field (see the API description for each field's type)";
-        var where = ex.Path is { Length: > 1 } path && path.Length <= MaxDescribedPathLength ? $" at {path}" : string.Empty;
+        var where = ex.Path is { Length: > 0 } path && path.Length <= MaxDescribedPathLength ? $" at {path}" : string.Empty;
         var position = ex.LineNumber is long line && ex.BytePositionInLine is long column
             ? string.Create(CultureInfo.InvariantCulture, $" (line {line + 1}, byte {column + 1})")
             : string.Empty;

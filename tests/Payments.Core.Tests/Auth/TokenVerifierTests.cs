@@ -411,11 +411,12 @@ public sealed class TokenVerifierTests : IDisposable
     }
 
     [Fact]
-    public async Task VerifyTokenAsync_WhenTypIsNotAString_ShouldReject()
+    public async Task VerifyTokenAsync_WhenTypIsNotAString_ShouldRejectAsMalformed()
     {
+        // The JWT library itself refuses to read a header whose 'typ' is not a string.
         var token = issuer.SignedRaw(new Dictionary<string, object?> { ["typ"] = 1 }, TestIssuer.RawPayload(TimeSpan.FromMinutes(10)));
 
-        AssertRejected(await verifier.VerifyTokenAsync(token, CancellationToken.None), TokenRejectionReason.WrongTokenType, token);
+        AssertRejected(await verifier.VerifyTokenAsync(token, CancellationToken.None), TokenRejectionReason.Malformed, token);
     }
 
     [Fact]
