@@ -122,7 +122,9 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
                 }
             }
 
-            var endpoints = new HttpTriggerEndpoints(supervisor, options.MaxRequestBodyBytes, loggerFactory.CreateLogger("Host.Http"));
+            var endpoints = new HttpTriggerEndpoints(
+                supervisor, HttpTriggerEndpoints.BodyLimit(settings, options.MaxRequestBodyBytes), hostJson.CustomHeaders,
+                loggerFactory.CreateLogger("Host.Http"));
             http = BuildHttpServer(options, loggerFactory);
             endpoints.Map(http, hostJson.RoutePrefix, functions);
             await http.StartAsync(cancellationToken);

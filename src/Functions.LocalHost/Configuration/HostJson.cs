@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Functions.LocalHost.Configuration;
 
 /// <summary>The parts of host.json this host honours, with the real host's defaults where host.json is silent.</summary>
-internal sealed record HostJson(string RoutePrefix, QueueOptions Queues, TimeSpan? FunctionTimeout)
+internal sealed record HostJson(string RoutePrefix, QueueOptions Queues, TimeSpan? FunctionTimeout, IReadOnlyDictionary<string, string> CustomHeaders)
 {
     /// <summary>
     /// The real host's default when host.json sets no functionTimeout on a dedicated or Premium plan (ScriptHostOptions:
@@ -17,7 +17,7 @@ internal sealed record HostJson(string RoutePrefix, QueueOptions Queues, TimeSpa
         var path = Path.Combine(appDirectory, "host.json");
         if (!File.Exists(path))
         {
-            return new HostJson("api", QueueOptions.Defaults, DefaultFunctionTimeout);
+            return new HostJson("api", QueueOptions.Defaults, DefaultFunctionTimeout, new Dictionary<string, string>());
         }
 
         using var document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions
@@ -33,7 +33,11 @@ internal sealed record HostJson(string RoutePrefix, QueueOptions Queues, TimeSpa
         var queues = extensions is { } ex && Property(ex, "queues") is { ValueKind: JsonValueKind.Object } q
             ? QueueOptions.From(q, path)
             : QueueOptions.Defaults;
-        return new HostJson(routePrefix, queues, FunctionTimeoutFrom(document.RootElement, path));
+        // extensions.http.customHeaders: added to every HTTP response, as the real host's CustomHttpHeadersMiddleware does.
+        var customHeaders = http is { } hh && Property(hh, "customHeaders") is { ValueKind: JsonValueKind.Object } headers
+            ? headers.EnumerateObject().ToDictionary(header => header.Name, header => header.Value.ToString(), StringComparer.OrdinalIgnoreCase)
+            : new Dictionary<string, string>();
+        return new HostJson(routePrefix, queues, FunctionTimeoutFrom(document.RootElement, path), customHeaders);
     }
 
     private static TimeSpan? FunctionTimeoutFrom(JsonElement root, string path) =>

@@ -1,3 +1,4 @@
+using Functions.LocalHost.Configuration;
 using System.Globalization;
 using Functions.LocalHost.Grpc;
 using Functions.LocalHost.Grpc.Messages;
@@ -21,8 +22,25 @@ namespace Functions.LocalHost.Http;
 /// falls through to 404 (never 405), HEAD is not implied by GET, routes starting with <c>admin</c> or
 /// <c>runtime</c> and two functions claiming the same route and method are refused at start (ScriptHost.ValidateFunction).
 /// </summary>
-internal sealed partial class HttpTriggerEndpoints(WorkerSupervisor supervisor, long maxRequestBodyBytes, ILogger logger)
+internal sealed partial class HttpTriggerEndpoints(
+    WorkerSupervisor supervisor, long maxRequestBodyBytes, IReadOnlyDictionary<string, string> customHeaders, ILogger logger)
 {
+    /// <summary>The real host's FUNCTIONS_REQUEST_BODY_SIZE_LIMIT (bytes) when set, else the given default.</summary>
+    public static long BodyLimit(AppSettings settings, long defaultLimit)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var value = settings.Get("FUNCTIONS_REQUEST_BODY_SIZE_LIMIT");
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return defaultLimit;
+        }
+
+        return long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var limit) && limit > 0
+            ? limit
+            : throw new InvalidOperationException(
+                $"FUNCTIONS_REQUEST_BODY_SIZE_LIMIT is '{value}'; set it to a number of bytes greater than 0, or remove it.");
+    }
+
     private static readonly string[] ReservedPrefixes = ["admin", "runtime"];
 
     public static string Template(string routePrefix, FunctionDescriptor function)
@@ -113,6 +131,11 @@ internal sealed partial class HttpTriggerEndpoints(WorkerSupervisor supervisor, 
                 }
             }
 
+            foreach (var (name, value) in customHeaders)
+            {
+                context.Response.Headers[name] = value;
+            }
+
             context.Response.StatusCode = StatusCodes.Status404NotFound;
         });
     }
@@ -135,6 +158,11 @@ internal sealed partial class HttpTriggerEndpoints(WorkerSupervisor supervisor, 
     {
         var request = context.Request;
         var response = context.Response;
+        foreach (var (name, value) in customHeaders)
+        {
+            response.Headers[name] = value;
+        }
+
         if (request.ContentLength > maxRequestBodyBytes)
         {
             response.StatusCode = StatusCodes.Status413PayloadTooLarge;

@@ -318,6 +318,7 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
                 metadata["InsertionTime"] = InvocationFactory.JsonDate(message.InsertedOn);
                 metadata["ExpirationTime"] = InvocationFactory.JsonDate(message.ExpiresOn);
                 metadata["NextVisibleTime"] = InvocationFactory.JsonDate(message.NextVisibleOn);
+                AddJsonProperties(metadata, text);
                 return request;
             }, cancellationToken);
             if (response.Result?.Status == StatusResult.Types.Status.Success)
@@ -336,6 +337,49 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// A JSON object message's top-level properties become binding data too, as in the real host, and win over the
+    /// built-ins of the same name (case-insensitively, as binding data is): a message with an "id" property binds
+    /// that to a parameter named id instead of the queue message id.
+    /// </summary>
+    internal static void AddJsonProperties(IDictionary<string, TypedData> metadata, string text)
+    {
+        if (text.Length == 0 || text[0] != '{')
+        {
+            return;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return;
+            }
+
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                foreach (var existing in metadata.Keys.Where(key => string.Equals(key, property.Name, StringComparison.OrdinalIgnoreCase)).ToList())
+                {
+                    metadata.Remove(existing);
+                }
+
+                metadata[property.Name] = property.Value.ValueKind == JsonValueKind.String
+                    ? new TypedData { String = property.Value.GetString() }
+                    : new TypedData { Json = property.Value.GetRawText() };
+            }
         }
     }
 

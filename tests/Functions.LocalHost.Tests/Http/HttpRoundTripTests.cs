@@ -82,6 +82,16 @@ public sealed class HttpRoundTripTests(SampleAppHost app)
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
     }
 
+    [Theory]
+    [InlineData("api/ping")]
+    [InlineData("api/nothing-here")]
+    public async Task Get_WhenHostJsonHasCustomHeaders_ShouldAddThemToEveryResponse(string path)
+    {
+        using var response = await app.Client.GetAsync(path);
+
+        Assert.Equal("custom", Header(response, "X-Sample-Host"));
+    }
+
     [Fact]
     public async Task Post_WhenBodyIsExactlyTheLimit_ShouldReachTheWorker()
     {

@@ -1,3 +1,4 @@
+using Functions.LocalHost.Configuration;
 using Functions.LocalHost.Grpc.Messages;
 using Functions.LocalHost.Http;
 using Functions.LocalHost.Worker;
@@ -35,6 +36,32 @@ public sealed class HttpRouteValidationTests
     public void Validate_WhenTwoFunctionsShareARouteWithDifferentMethods_ShouldAcceptBoth()
     {
         HttpTriggerEndpoints.Validate([Http("Read", "items/{id}", "get"), Http("Write", "items/{id}", "put")]);
+    }
+
+    [Theory]
+    [InlineData(null, 1000L)]
+    [InlineData("2048", 2048L)]
+    public void BodyLimit_WhenFunctionsRequestBodySizeLimitIsSetOrNot_ShouldUseItOverTheDefault(string? setting, long expected)
+    {
+        var values = new Dictionary<string, string>();
+        if (setting is not null)
+        {
+            values["FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"] = setting;
+        }
+
+        var limit = HttpTriggerEndpoints.BodyLimit(AppSettings.Load(null, values, new System.Collections.Hashtable()), 1000);
+
+        Assert.Equal(expected, limit);
+    }
+
+    [Fact]
+    public void BodyLimit_WhenTheSettingIsNotANumber_ShouldRefuseNamingIt()
+    {
+        var settings = AppSettings.Load(null, new Dictionary<string, string> { ["FUNCTIONS_REQUEST_BODY_SIZE_LIMIT"] = "lots" }, new System.Collections.Hashtable());
+
+        var error = Assert.Throws<InvalidOperationException>(() => HttpTriggerEndpoints.BodyLimit(settings, 1000));
+
+        Assert.Contains("FUNCTIONS_REQUEST_BODY_SIZE_LIMIT is 'lots'", error.Message, StringComparison.Ordinal);
     }
 
     private static FunctionDescriptor Http(string name, string route, string? method)

@@ -32,6 +32,23 @@ public sealed class QueueTriggerTests(SampleAppHost app)
     }
 
     [Fact]
+    public async Task Message_WhenItIsAJsonObjectWithAnIdProperty_ShouldBindThePropertyOverTheBuiltInId()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var text = $$"""{"ID":"custom-{{marker}}","amount":5}""";
+        var sent = (await app.RecordQueue.SendMessageAsync(text)).Value;
+
+        var recorded = await Eventually.GetAsync(
+            async () => await app.Results.GetEntityIfExistsAsync<TableEntity>("message", text) is { HasValue: true } found ? found.Value : null,
+            entity => entity is not null,
+            Deadline,
+            $"JSON message {marker} recorded by the function");
+
+        Assert.Equal($"custom-{marker}", recorded.GetString("MessageId"));
+        Assert.NotEqual(sent.MessageId, recorded.GetString("MessageId"));
+    }
+
+    [Fact]
     public async Task Message_WhenFunctionOutlivesTheLease_ShouldKeepItsLeaseAndRunOnlyOnce()
     {
         var text = "slow-" + Guid.NewGuid().ToString("N");
