@@ -248,6 +248,7 @@ public sealed class CustomerServiceTests(AzuriteFixture azurite) : IAsyncLifetim
     private async Task<List<string>> HoldersAsync(string email)
     {
         var holders = new List<string>();
+        using var inspection = StrictStoragePolicy.InspectionByTest();
         await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.GetString("Kind") == Customer.KindValue))
         {
             if (string.Equals(entity.GetString("Email"), email, StringComparison.OrdinalIgnoreCase))

@@ -9,6 +9,7 @@ using Payments.Core.Idempotency;
 using Payments.Core.Payments;
 using Payments.Core.Storage.Diagnostics;
 using Payments.Core.Tests.Infrastructure;
+using Payments.Testing;
 
 namespace Payments.Core.Tests.Idempotency;
 
@@ -329,6 +330,7 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
         public async Task<List<Payment>> PaymentsAsync()
         {
             var found = new List<Payment>();
+            using var inspection = StrictStoragePolicy.InspectionByTest();
             await foreach (var entity in PaymentsTable.QueryAsync<TableEntity>(e => e.GetString("Kind") == PaymentEntity.KindValue))
             {
                 found.Add(PaymentEntity.FromEntity(entity));
@@ -340,6 +342,7 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
         public async Task<List<string>> CustomerIdsAsync()
         {
             var found = new List<string>();
+            using var inspection = StrictStoragePolicy.InspectionByTest();
             await foreach (var entity in CustomersTable.QueryAsync<TableEntity>(e => e.GetString("Kind") == Customer.KindValue))
             {
                 found.Add(entity.RowKey);
