@@ -12,8 +12,12 @@ public sealed class SampleAppHost : IAsyncLifetime
 {
     public const long MaxRequestBodyBytes = 1024 * 1024;
 
-    /// <summary>Far shorter than the real host's 10 minutes, so a slow function outlives it and renewal is exercised.</summary>
-    public static readonly TimeSpan QueueMessageLease = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Far shorter than the real host's 10 minutes, so the sample's 4 s slow function outlives it and renewal is
+    /// exercised. The host renews at half the lease, as the real listener does; a 1 s lease left only 0.5 s for a
+    /// renewal to land, which a loaded machine missed (the message was delivered twice). 3 s leaves 1.5 s.
+    /// </summary>
+    public static readonly TimeSpan QueueMessageLease = TimeSpan.FromSeconds(3);
 
     private readonly AzuriteFixture _azurite = new();
     private ILoggerFactory? _loggerFactory;
