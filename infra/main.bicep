@@ -216,6 +216,9 @@ var hostStorageSettings = {
   AzureWebJobsStorage__tableServiceUri: storage.outputs.tableServiceUri
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identity.properties.clientId
+  // The host's diagnostic events go to a table per month (AzureFunctionsDiagnosticEvents<yyyyMM>) that it lists,
+  // creates and deletes itself: that needs a table role on the account, which the identity does not have.
+  AzureWebJobsFeatureFlags: 'DisableDiagnosticEventLogging'
 }
 
 var paymentsStorageSettings = {

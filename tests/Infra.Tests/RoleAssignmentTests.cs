@@ -30,4 +30,11 @@ public sealed class RoleAssignmentTests(InfraFixture fixture)
             Assert.Contains(scopes, s => s.EndsWith("/blobServices/default/containers/" + container, StringComparison.Ordinal)));
         Assert.DoesNotContain(scopes, s => s.StartsWith("Microsoft.Storage/storageAccounts/", StringComparison.Ordinal) && s.Split('/').Length == 3);
     }
+
+    [Fact]
+    public void FunctionApp_WhenCompiled_ShouldTurnOffTheHostsDiagnosticEventTables()
+    {
+        // The host would list, create and delete a table per month for them: a table role on the whole account.
+        Assert.Equal("DisableDiagnosticEventLogging", fixture.Snapshot.AppSettings["AzureWebJobsFeatureFlags"]);
+    }
 }
