@@ -129,6 +129,23 @@ var deploymentContainerName = 'app-package'
 // Names are known before the deployment starts, so What-If can predict the resources that use them.
 var storageAccountName = 'st${suffix}'
 var appInsightsName = 'appi-${environmentName}-${suffix}'
+// One list each, passed to the storage module (which creates them) and to the role assignments (scoped to them).
+var tableNames = [
+  idempotencyTableName
+  paymentsTableName
+  customersTableName
+  ledgerTableName
+  deadLettersTableName
+]
+var queueNames = [
+  paymentsQueueName
+  '${paymentsQueueName}-poison'
+]
+// The Functions host's own containers (leases and timer status, secrets).
+var hostContainerNames = [
+  'azure-webjobs-hosts'
+  'azure-webjobs-secrets'
+]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: 'id-${environmentName}-${suffix}'
@@ -154,22 +171,9 @@ module storage 'modules/storage.bicep' = {
     storageAccountName: storageAccountName
     deploymentContainerName: deploymentContainerName
     privateNetworking: privateNetworking
-    // The Functions host's own containers (leases, secrets).
-    hostContainerNames: [
-      'azure-webjobs-hosts'
-      'azure-webjobs-secrets'
-    ]
-    tableNames: [
-      idempotencyTableName
-      paymentsTableName
-      customersTableName
-      ledgerTableName
-      deadLettersTableName
-    ]
-    queueNames: [
-      paymentsQueueName
-      '${paymentsQueueName}-poison'
-    ]
+    hostContainerNames: hostContainerNames
+    tableNames: tableNames
+    queueNames: queueNames
   }
 }
 
@@ -190,6 +194,10 @@ module roleAssignments 'modules/role-assignments.bicep' = {
   name: 'role-assignments'
   params: {
     storageAccountName: storageAccountName
+    tableNames: tableNames
+    queueNames: queueNames
+    hostContainerNames: hostContainerNames
+    deploymentContainerName: deploymentContainerName
     appInsightsName: appInsightsName
     // Only known at run time, yet the assignment names must include it: guid(scope, principal, role).
     #disable-next-line what-if-short-circuiting
@@ -208,6 +216,9 @@ var hostStorageSettings = {
   AzureWebJobsStorage__tableServiceUri: storage.outputs.tableServiceUri
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identity.properties.clientId
+  // The host's diagnostic events go to a table per month (AzureFunctionsDiagnosticEvents<yyyyMM>) that it lists,
+  // creates and deletes itself: that needs a table role on the account, which the identity does not have.
+  AzureWebJobsFeatureFlags: 'DisableDiagnosticEventLogging'
 }
 
 var paymentsStorageSettings = {

@@ -39,6 +39,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new StorageHealthCheck(
             provider.GetRequiredService<StorageClientFactory>(),
+            provider.GetRequiredService<IOptions<StorageOptions>>().Value,
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<StorageHealthCheck>>()));
         services.AddIdempotency(configuration);

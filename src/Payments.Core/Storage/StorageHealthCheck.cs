@@ -1,4 +1,6 @@
 using Azure;
+using Azure.Data.Tables;
+using Azure.Data.Tables.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -10,13 +12,20 @@ public sealed record StorageHealth(bool TablesReachable, bool QueuesReachable, s
 }
 
 /// <summary>
-/// Asks both storage services one cheap question each; a health probe must not wait on retries. The anonymous health
-/// endpoint would otherwise let anyone turn each of their calls into two storage calls, so the result is kept for
-/// <see cref="CacheDuration"/> on this instance and concurrent probes share one check. (Per-instance state is fine
-/// here: the result only reports, it never decides what a request does.)
+/// Asks each table and queue the app uses one cheap question, using only the rights the app has on those tables and
+/// queues (in Azure its roles are scoped to them, not to the account, so listing tables or reading the queue
+/// service's properties would be refused): a point read of an entity that does not exist in each table, and the
+/// properties of each queue. A health probe must not wait on retries. The anonymous health endpoint would otherwise
+/// let anyone turn each of their calls into storage calls, so the result is kept for <see cref="CacheDuration"/> on
+/// this instance and concurrent probes share one check. (Per-instance state is fine here: the result only reports,
+/// it never decides what a request does.)
 /// </summary>
-public sealed partial class StorageHealthCheck(StorageClientFactory clients, TimeProvider time, ILogger<StorageHealthCheck> logger)
+public sealed partial class StorageHealthCheck(
+    StorageClientFactory clients, StorageOptions names, TimeProvider time, ILogger<StorageHealthCheck> logger)
 {
+    /// <summary>The key the point read asks for; no entity has it, so a reachable table answers 404 ResourceNotFound.</summary>
+    internal const string ProbeKey = "health-probe";
+
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
     public static readonly TimeSpan CacheDuration = TimeSpan.FromSeconds(5);
@@ -26,8 +35,8 @@ public sealed partial class StorageHealthCheck(StorageClientFactory clients, Tim
     private Task<StorageHealth>? inFlight;
     private long checkCount;
 
-    public StorageHealthCheck(StorageClientFactory clients)
-        : this(clients, TimeProvider.System, NullLogger<StorageHealthCheck>.Instance)
+    public StorageHealthCheck(StorageClientFactory clients, StorageOptions names)
+        : this(clients, names, TimeProvider.System, NullLogger<StorageHealthCheck>.Instance)
     {
     }
 
@@ -72,28 +81,38 @@ public sealed partial class StorageHealthCheck(StorageClientFactory clients, Tim
 
     private async Task<StorageHealth> CheckNowAsync(CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(names);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
-        var tables = ProbeAsync(async ct =>
-        {
-            await foreach (var _ in clients.TableService.QueryAsync(maxPerPage: 1, cancellationToken: ct).AsPages().WithCancellation(ct))
-            {
-                break;
-            }
-        }, timeout.Token);
-        var queues = ProbeAsync(ct => clients.QueueService.GetPropertiesAsync(ct), timeout.Token);
-        var results = await Task.WhenAll(tables, queues);
-        var problem = (results[0], results[1]) switch
-        {
-            (null, null) => null,
-            (string t, null) => "Table storage: " + t,
-            (null, string q) => "Queue storage: " + q,
-            (string t, string q) => $"Table storage: {t} Queue storage: {q}",
-        };
-        return new StorageHealth(results[0] is null, results[1] is null, problem);
+        var tables = names.AllTables()
+            .Select(table => ProbeAsync("Table '" + table + "'", ct => ReadMissingEntityAsync(table, ct), timeout.Token))
+            .ToArray();
+        var queues = names.AllQueues()
+            .Select(queue => ProbeAsync("Queue '" + queue + "'", ct => clients.GetQueueClient(queue).GetPropertiesAsync(ct), timeout.Token))
+            .ToArray();
+        var tableProblems = (await Task.WhenAll(tables)).OfType<string>().ToArray();
+        var queueProblems = (await Task.WhenAll(queues)).OfType<string>().ToArray();
+        var problems = tableProblems.Concat(queueProblems).ToArray();
+        return new StorageHealth(tableProblems.Length == 0, queueProblems.Length == 0, problems.Length == 0 ? null : string.Join(" ", problems));
     }
 
-    private static async Task<string?> ProbeAsync(Func<CancellationToken, Task> probe, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reachable when the table answers: 404 ResourceNotFound (the usual answer) or EntityNotFound, or the entity
+    /// itself. A missing table answers 404 TableNotFound, which is a problem like any other failure.
+    /// </summary>
+    private async Task ReadMissingEntityAsync(string table, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await clients.GetTableClient(table).GetEntityAsync<TableEntity>(ProbeKey, ProbeKey, ["PartitionKey"], cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404
+            && (ex.ErrorCode == TableErrorCode.ResourceNotFound.ToString() || ex.ErrorCode == TableErrorCode.EntityNotFound.ToString()))
+        {
+        }
+    }
+
+    private static async Task<string?> ProbeAsync(string what, Func<CancellationToken, Task> probe, CancellationToken cancellationToken)
     {
         try
         {
@@ -102,19 +121,19 @@ public sealed partial class StorageHealthCheck(StorageClientFactory clients, Tim
         }
         catch (RequestFailedException ex)
         {
-            return $"the service answered {ex.Status} ({ex.ErrorCode}).";
+            return $"{what}: the service answered {ex.Status} ({ex.ErrorCode}).";
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return $"no answer within {Timeout.TotalSeconds:0} s.";
+            return $"{what}: no answer within {Timeout.TotalSeconds:0} s.";
         }
         catch (AggregateException ex)
         {
-            return "unreachable: " + ex.InnerExceptions[0].Message;
+            return what + ": unreachable: " + ex.InnerExceptions[0].Message;
         }
         catch (HttpRequestException ex)
         {
-            return "unreachable: " + ex.Message;
+            return what + ": unreachable: " + ex.Message;
         }
     }
 

@@ -17,8 +17,8 @@ public sealed class StorageInitializer(StorageClientFactory clients, IOptions<St
             return;
         }
 
-        var tables = new[] { names.IdempotencyTable, names.PaymentsTable, names.CustomersTable, names.LedgerTable, names.DeadLettersTable }.Distinct(StringComparer.OrdinalIgnoreCase);
-        var queues = new[] { names.PaymentsQueue, names.PaymentsPoisonQueue };
+        var tables = names.AllTables();
+        var queues = names.AllQueues();
         await Task.WhenAll(
             tables.Select(table => IgnoreConflict(() => clients.GetTableClient(table).CreateIfNotExistsAsync(cancellationToken)))
                 .Concat(queues.Select(queue => IgnoreConflict(() => clients.GetQueueClient(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken)))));

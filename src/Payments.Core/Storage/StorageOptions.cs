@@ -41,6 +41,13 @@ public sealed class StorageOptions
     /// <summary>The queue the host moves a message to after its last failed attempt.</summary>
     public string PaymentsPoisonQueue => PaymentsQueue + "-poison";
 
+    /// <summary>Every table the app uses: the ones it creates locally, probes for health and is granted a role on in Azure.</summary>
+    public IReadOnlyList<string> AllTables() =>
+        new[] { IdempotencyTable, PaymentsTable, CustomersTable, LedgerTable, DeadLettersTable }.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+
+    /// <summary>Every queue the app uses, the poison queue included.</summary>
+    public IReadOnlyList<string> AllQueues() => [PaymentsQueue, PaymentsPoisonQueue];
+
     internal const string TableNamePattern = "^[A-Za-z][A-Za-z0-9]{2,62}$";
     internal const string TableNameRule = "A table name is 3 to 63 letters and digits and starts with a letter.";
     internal const string QueueNamePattern = "^(?=.{3,57}$)[a-z0-9]+(-[a-z0-9]+)*$";

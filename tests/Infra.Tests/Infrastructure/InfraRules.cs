@@ -14,15 +14,25 @@ public static class InfraRules
         "Add it to the function app's app settings in infra/main.bicep (from a parameter), or, if it only makes sense " +
         "locally, list it with a reason in infra/local-only-settings.json.";
 
-    /// <summary>Built-in role definition ids by role name, and the resource type each is assigned on.</summary>
-    public static readonly IReadOnlyDictionary<string, (string RoleDefinitionId, string ScopeType)> RequiredRoles =
-        new Dictionary<string, (string, string)>
-        {
-            ["Storage Blob Data Owner"] = ("b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "Microsoft.Storage/storageAccounts"),
-            ["Storage Queue Data Contributor"] = ("974c5e8b-45b9-4653-ba55-5f855dd0fb88", "Microsoft.Storage/storageAccounts"),
-            ["Storage Table Data Contributor"] = ("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", "Microsoft.Storage/storageAccounts"),
-            ["Monitoring Metrics Publisher"] = ("3913510d-42f4-4e42-8a64-420c390055eb", "Microsoft.Insights/components"),
-        };
+    public const string TableType = "Microsoft.Storage/storageAccounts/tableServices/tables";
+    public const string QueueType = "Microsoft.Storage/storageAccounts/queueServices/queues";
+    public const string ContainerType = "Microsoft.Storage/storageAccounts/blobServices/containers";
+    public const string AppInsightsType = "Microsoft.Insights/components";
+
+    /// <summary>The Functions host's own blob containers (leases and timer status, secrets).</summary>
+    public static readonly IReadOnlyList<string> HostContainers = ["azure-webjobs-hosts", "azure-webjobs-secrets"];
+
+    /// <summary>The Flex Consumption deployment package's container.</summary>
+    public const string DeploymentContainer = "app-package";
+
+    /// <summary>A built-in role: its display name and role definition id.</summary>
+    public sealed record Role(string Name, string Id);
+
+    public static readonly Role TableDataContributor = new("Storage Table Data Contributor", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3");
+    public static readonly Role QueueDataContributor = new("Storage Queue Data Contributor", "974c5e8b-45b9-4653-ba55-5f855dd0fb88");
+    public static readonly Role BlobDataOwner = new("Storage Blob Data Owner", "b7e6dc6d-f1e8-4753-8033-0f276bb0955b");
+    public static readonly Role BlobDataContributor = new("Storage Blob Data Contributor", "ba92f5b4-2d11-453d-a403-e96b0029c9fe");
+    public static readonly Role MonitoringMetricsPublisher = new("Monitoring Metrics Publisher", "3913510d-42f4-4e42-8a64-420c390055eb");
 
     public static IReadOnlyList<string> SharedKeyAccessDisabled(TemplateSnapshot snapshot)
     {
@@ -40,44 +50,118 @@ public static class InfraRules
             .ToArray();
     }
 
+    /// <summary>
+    /// Every role assignment the identity needs, each on the narrowest resource: each table and queue the template
+    /// creates, each of the host's containers, the deployment container, and the Application Insights component.
+    /// </summary>
+    public static IReadOnlyList<(Role Role, JsonObject Scope)> RequiredRoleAssignments(TemplateSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var containers = snapshot.OfType(ContainerType).ToArray();
+        JsonObject[] Containers(Func<string, bool> named) => containers.Where(c => named(LastName(c))).ToArray();
+        return snapshot.OfType(TableType).Select(table => (TableDataContributor, table))
+            .Concat(snapshot.OfType(QueueType).Select(queue => (QueueDataContributor, queue)))
+            .Concat(Containers(HostContainers.Contains).Select(container => (BlobDataOwner, container)))
+            .Concat(Containers(name => name == DeploymentContainer).Select(container => (BlobDataContributor, container)))
+            .Concat(snapshot.OfType(AppInsightsType).Select(insights => (MonitoringMetricsPublisher, insights)))
+            .ToArray();
+    }
+
     public static IReadOnlyList<string> RoleAssignments(TemplateSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         var principal = snapshot.IdentityReference("principalId");
         var assignments = snapshot.OfType("Microsoft.Authorization/roleAssignments").ToArray();
         var problems = new List<string>();
-        foreach (var (roleName, (roleId, scopeType)) in RequiredRoles)
+        foreach (var (role, scope) in RequiredRoleAssignments(snapshot))
         {
-            var scope = snapshot.One(scopeType);
             var scopeId = (string)scope["id"]!;
-            var expectedName = $"[guid('{scopeId}', {principal[1..^1]}, '{roleId}')]";
+            var expectedName = $"[guid('{scopeId}', {principal[1..^1]}, '{role.Id}')]";
             var assignment = assignments.FirstOrDefault(a =>
-                ((string?)a["properties"]?["roleDefinitionId"])?.EndsWith("/roleDefinitions/" + roleId, StringComparison.OrdinalIgnoreCase) == true
-                && ((string?)a["id"])?.StartsWith($"[extensionResourceId('{scopeId}',", StringComparison.Ordinal) == true);
+                ((string?)a["properties"]?["roleDefinitionId"])?.EndsWith("/roleDefinitions/" + role.Id, StringComparison.OrdinalIgnoreCase) == true
+                && AssignmentScope(a) == scopeId);
             if (assignment is null)
             {
-                problems.Add($"No '{roleName}' role assignment ({roleId}) on {scopeId}.");
+                problems.Add($"No '{role.Name}' role assignment ({role.Id}) on {scopeId}.");
                 continue;
             }
 
             if (!string.Equals((string?)assignment["properties"]?["principalId"], principal, StringComparison.Ordinal))
             {
-                problems.Add($"'{roleName}' is assigned to {assignment["properties"]?["principalId"]}, not to the app's identity {principal}.");
+                problems.Add($"'{role.Name}' on {LastName(scope)} is assigned to {assignment["properties"]?["principalId"]}, not to the app's identity {principal}.");
             }
 
             if (!string.Equals((string?)assignment["properties"]?["principalType"], "ServicePrincipal", StringComparison.Ordinal))
             {
-                problems.Add($"'{roleName}' must set principalType ServicePrincipal (a new identity may not have replicated yet).");
+                problems.Add($"'{role.Name}' on {LastName(scope)} must set principalType ServicePrincipal (a new identity may not have replicated yet).");
             }
 
             if (!string.Equals((string?)assignment["name"], expectedName, StringComparison.Ordinal))
             {
-                problems.Add($"'{roleName}' must be named guid(scope, principalId, roleDefinitionId); it is {assignment["name"]}.");
+                problems.Add($"'{role.Name}' on {LastName(scope)} must be named guid(scope, principalId, roleDefinitionId); it is {assignment["name"]}.");
             }
         }
 
         return problems;
     }
+
+    /// <summary>
+    /// No data role on the storage account (or anything wider): every role assignment is scoped to a table, queue or
+    /// blob container the template creates, except Monitoring Metrics Publisher on the Application Insights component.
+    /// A role on the account would let a code-execution bug list, create or rewrite anything in it (the deployment
+    /// package of other apps, the host's secrets of another app, tables the app never uses).
+    /// </summary>
+    public static IReadOnlyList<string> DataRolesScopedNarrowly(TemplateSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var narrowScopes = snapshot.OfType(TableType).Concat(snapshot.OfType(QueueType)).Concat(snapshot.OfType(ContainerType))
+            .Select(resource => (string)resource["id"]!)
+            .ToHashSet(StringComparer.Ordinal);
+        var insights = snapshot.OfType(AppInsightsType).Select(resource => (string)resource["id"]!).ToHashSet(StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var assignment in snapshot.OfType("Microsoft.Authorization/roleAssignments"))
+        {
+            var scope = AssignmentScope(assignment);
+            var roleId = ((string?)assignment["properties"]?["roleDefinitionId"])?.Split('/')[^1];
+            if (scope is not null && narrowScopes.Contains(scope))
+            {
+                continue;
+            }
+
+            if (scope is not null && insights.Contains(scope) && string.Equals(roleId, MonitoringMetricsPublisher.Id, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var where = scope switch
+            {
+                null => "the resource group (or wider)",
+                _ when scope.EndsWith("/providers/Microsoft.Storage/storageAccounts/" + scope.Split('/')[^1], StringComparison.Ordinal) => "the storage account " + scope.Split('/')[^1],
+                _ => scope,
+            };
+            problems.Add($"Role {roleId} is assigned on {where}: scope every data role to the one table, queue or blob container " +
+                "the template creates for it (infra/modules/role-assignments.bicep), never the account.");
+        }
+
+        return problems;
+    }
+
+    /// <summary>The resource id an assignment is scoped to (the first argument of its extensionResourceId), or null when it is not an extension of a resource.</summary>
+    public static string? AssignmentScope(JsonObject assignment)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        const string prefix = "[extensionResourceId('";
+        var id = (string?)assignment["id"];
+        if (id is null || !id.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var end = id.IndexOf("', 'Microsoft.Authorization/roleAssignments'", StringComparison.Ordinal);
+        return end < 0 ? null : id[prefix.Length..end];
+    }
+
+    private static string LastName(JsonObject resource) => ((string)resource["name"]!).Split('/')[^1];
 
     /// <summary>
     /// Every sample setting (':' written '__') is an app setting, except the documented local-only ones, which must

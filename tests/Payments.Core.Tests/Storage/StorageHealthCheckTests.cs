@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Payments.Core.Storage;
 using Payments.Core.Tests.Infrastructure;
 
@@ -7,13 +10,68 @@ namespace Payments.Core.Tests.Storage;
 public sealed class StorageHealthCheckTests(AzuriteFixture azurite)
 {
     [Fact]
-    public async Task CheckAsync_WhenAzuriteRuns_ShouldReportBothServicesReachable()
+    public async Task CheckAsync_WhenEveryTableAndQueueExists_ShouldReportBothServicesReachable()
     {
-        var health = await new StorageHealthCheck(azurite.CreateClients()).CheckAsync(CancellationToken.None);
+        var names = await CreateAllAsync();
+
+        var health = await new StorageHealthCheck(azurite.CreateClients(), names).CheckAsync(CancellationToken.None);
 
         Assert.True(health.TablesReachable, health.Problem);
         Assert.True(health.QueuesReachable, health.Problem);
         Assert.Null(health.Problem);
+    }
+
+    [Fact]
+    public async Task CheckAsync_WhenChecking_ShouldAskOnlyTheAppsOwnTablesAndQueuesOnce()
+    {
+        // In Azure the identity's roles are scoped to each table and queue: an account-level request (listing
+        // tables, the queue service's properties) would be refused there, however kindly Azurite answers it.
+        var names = await CreateAllAsync();
+        var requests = new ConcurrentQueue<(string Method, string Path)>();
+        var recorder = new RequestHookPolicy(
+            message =>
+            {
+                requests.Enqueue((message.Request.Method.ToString(), message.Request.Uri.ToUri().AbsolutePath));
+                return false;
+            },
+            () => Task.CompletedTask);
+
+        var health = await new StorageHealthCheck(azurite.CreateClients(recorder), names).CheckAsync(CancellationToken.None);
+
+        Assert.True(health.IsHealthy, health.Problem);
+        var expected = names.AllTables()
+            .Select(table => ("GET", $"/{table}(PartitionKey='{StorageHealthCheck.ProbeKey}',RowKey='{StorageHealthCheck.ProbeKey}')"))
+            .Concat(names.AllQueues().Select(queue => ("GET", $"/{queue}")))
+            .Order();
+        Assert.Equal(expected, requests.Select(r => (r.Method, AccountPath(r.Path))).Order());
+    }
+
+    [Fact]
+    public async Task CheckAsync_WhenATableIsMissing_ShouldReportTablesUnreachableNamingTheTable()
+    {
+        var names = await CreateAllAsync();
+        await azurite.CreateClients().GetTableClient(names.LedgerTable).DeleteAsync();
+
+        var health = await new StorageHealthCheck(azurite.CreateClients(), names).CheckAsync(CancellationToken.None);
+
+        Assert.False(health.IsHealthy);
+        Assert.False(health.TablesReachable);
+        Assert.True(health.QueuesReachable, health.Problem);
+        Assert.Equal($"Table '{names.LedgerTable}': the service answered 404 (TableNotFound).", health.Problem);
+    }
+
+    [Fact]
+    public async Task CheckAsync_WhenThePoisonQueueIsMissing_ShouldReportQueuesUnreachableNamingTheQueue()
+    {
+        var names = await CreateAllAsync();
+        await azurite.CreateClients().GetQueueClient(names.PaymentsPoisonQueue).DeleteAsync();
+
+        var health = await new StorageHealthCheck(azurite.CreateClients(), names).CheckAsync(CancellationToken.None);
+
+        Assert.False(health.IsHealthy);
+        Assert.True(health.TablesReachable, health.Problem);
+        Assert.False(health.QueuesReachable);
+        Assert.Equal($"Queue '{names.PaymentsPoisonQueue}': the service answered 404 (QueueNotFound).", health.Problem);
     }
 
     [Fact]
@@ -24,20 +82,21 @@ public sealed class StorageHealthCheckTests(AzuriteFixture azurite)
             "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + Convert.ToBase64String(new byte[64]) +
             ";QueueEndpoint=http://127.0.0.1:1/devstoreaccount1;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;"));
 
-        var health = await new StorageHealthCheck(clients).CheckAsync(CancellationToken.None);
+        var health = await new StorageHealthCheck(clients, new StorageOptions()).CheckAsync(CancellationToken.None);
 
         Assert.False(health.IsHealthy);
         Assert.False(health.TablesReachable);
         Assert.False(health.QueuesReachable);
-        Assert.Contains("Table storage", health.Problem, StringComparison.Ordinal);
-        Assert.Contains("Queue storage", health.Problem, StringComparison.Ordinal);
+        Assert.Contains("Table 'idempotency'", health.Problem, StringComparison.Ordinal);
+        Assert.Contains("Queue 'payments-poison'", health.Problem, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task CheckAsync_WhenCalledAgainWithinTheCacheDuration_ShouldNotAskStorageAgain()
     {
+        var names = await CreateAllAsync();
         var time = new ManualTimeProvider();
-        var check = new StorageHealthCheck(azurite.CreateClients(), time, Microsoft.Extensions.Logging.Abstractions.NullLogger<StorageHealthCheck>.Instance);
+        var check = new StorageHealthCheck(azurite.CreateClients(), names, time, NullLogger<StorageHealthCheck>.Instance);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => check.CheckAsync(CancellationToken.None)));
         time.Advance(StorageHealthCheck.CacheDuration - TimeSpan.FromMilliseconds(1));
@@ -50,4 +109,23 @@ public sealed class StorageHealthCheckTests(AzuriteFixture azurite)
         Assert.All(results, r => Assert.True(r.IsHealthy, r.Problem));
         Assert.Equal(2, check.CheckCount);
     }
+
+    /// <summary>Unique names for this test, with every table and queue created the way the app creates them locally.</summary>
+    private async Task<StorageOptions> CreateAllAsync()
+    {
+        var names = new StorageOptions
+        {
+            IdempotencyTable = AzuriteFixture.UniqueName("hidem"),
+            PaymentsTable = AzuriteFixture.UniqueName("hpay"),
+            CustomersTable = AzuriteFixture.UniqueName("hcust"),
+            LedgerTable = AzuriteFixture.UniqueName("hledger"),
+            DeadLettersTable = AzuriteFixture.UniqueName("hdead"),
+            PaymentsQueue = AzuriteFixture.UniqueName("hq"),
+        };
+        await new StorageInitializer(azurite.CreateClients(), Options.Create(names)).EnsureCreatedAsync(CancellationToken.None);
+        return names;
+    }
+
+    /// <summary>The path below the account (Azurite puts the account name first in the path, Azure in the host name).</summary>
+    private static string AccountPath(string path) => "/" + Uri.UnescapeDataString(path).Split('/', 3)[2];
 }
