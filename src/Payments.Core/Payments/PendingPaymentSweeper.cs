@@ -33,15 +33,17 @@ public sealed partial class PendingPaymentSweeper(
     public const string CheckpointPartition = "outbox";
     private const string CheckpointRow = "completer-checkpoint";
     private const string NextPartitionProperty = "NextPartition";
+    private const int PartitionsPerWave = 16;
 
     /// <summary>One full pass over every partition, at most <paramref name="maxPayments"/> candidates.</summary>
     public Task<SweepResult> SweepAsync(TimeSpan staleAfter, int maxPayments, CancellationToken cancellationToken) =>
         SweepAsync(staleAfter, maxPayments, SubjectPartitions.Count, cancellationToken);
 
     /// <summary>
-    /// One bounded run: from the checkpoint, at most <paramref name="maxPartitions"/> partitions and at most
-    /// <paramref name="maxPayments"/> candidates; the next run starts where this one stopped (at the partition that
-    /// still has candidates when the batch filled up).
+    /// One bounded run: from the checkpoint, at most <paramref name="maxPartitions"/> partitions (queried 16 at a time)
+    /// and at most <paramref name="maxPayments"/> candidates; the next run starts where this one stopped (at the partition
+    /// that still has candidates when the batch filled up). Entities read are the candidates, plus at most 15 batches'
+    /// worth when a wave holds more candidates than the batch has room for.
     /// </summary>
     public async Task<SweepResult> SweepAsync(TimeSpan staleAfter, int maxPayments, int maxPartitions, CancellationToken cancellationToken)
     {
@@ -50,34 +52,51 @@ public sealed partial class PendingPaymentSweeper(
         var table = payments.Table;
         var cutoff = time.GetUtcNow() - staleAfter;
         var start = await ReadCheckpointAsync(table, cancellationToken);
+        var limit = Math.Min(maxPartitions, SubjectPartitions.Count);
         int examined = 0, requeued = 0, changed = 0, partitionsRead = 0;
         var next = start;
-        for (var i = 0; i < Math.Min(maxPartitions, SubjectPartitions.Count); i++)
+        var stopped = false;
+        for (var i = 0; i < limit && !stopped; i += PartitionsPerWave)
         {
-            var partition = SubjectPartitions.At(start + i);
+            // A wave of partitions queried together: a run costs its round trips divided by the wave, not summed.
             var room = maxPayments - examined;
-            var page = await FirstPageAsync(table, PaymentIndex.DueFilter(partition, cutoff), Math.Min(room, 1000), cancellationToken);
-            partitionsRead++;
-            foreach (var due in page.Values.Take(room))
+            var wave = Enumerable.Range(start + i, Math.Min(PartitionsPerWave, limit - i)).ToArray();
+            var pages = await Task.WhenAll(wave.Select(index =>
+                FirstPageAsync(table, PaymentIndex.DueFilter(SubjectPartitions.At(index), cutoff), Math.Min(room, 1000), cancellationToken)));
+            partitionsRead += wave.Length;
+            for (var k = 0; k < wave.Length && !stopped; k++)
             {
-                examined++;
-                if (await RearmAndEnqueueAsync(table, due, cancellationToken))
+                next = wave[k];
+                foreach (var due in pages[k].Values)
                 {
-                    requeued++;
+                    if (examined >= maxPayments)
+                    {
+                        stopped = true; // candidates remain here: the next run starts with this partition
+                        break;
+                    }
+
+                    examined++;
+                    if (await RearmAndEnqueueAsync(table, due, cancellationToken))
+                    {
+                        requeued++;
+                    }
+                    else
+                    {
+                        changed++;
+                    }
                 }
-                else
+
+                if (!stopped && pages[k].ContinuationToken is not null)
                 {
-                    changed++;
+                    stopped = true; // more candidates than one page: the next run starts with this partition
+                }
+
+                if (!stopped)
+                {
+                    next = wave[k] + 1;
+                    stopped = examined >= maxPayments;
                 }
             }
-
-            if (examined >= maxPayments || page.ContinuationToken is not null)
-            {
-                next = start + i; // candidates may remain here: the next run starts with this partition
-                break;
-            }
-
-            next = start + i + 1;
         }
 
         await table.UpsertEntityAsync(

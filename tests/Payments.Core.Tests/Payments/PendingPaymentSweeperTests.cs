@@ -143,17 +143,19 @@ public sealed class PendingPaymentSweeperTests(AzuriteFixture azurite, ITestOutp
             stranded.Add(await InsertAsync(PaymentStatus.Pending, TimeSpan.FromMinutes(10), SubjectPartitions.At(partition)));
         }
 
-        var first = await _sweeper.SweepAsync(StaleAfter, maxPayments: 3, maxPartitions: 16, CancellationToken.None);
+        var first = await _sweeper.SweepAsync(StaleAfter, maxPayments: 3, maxPartitions: 32, CancellationToken.None);
         _sweeperCost.Reset();
-        var second = await _sweeper.SweepAsync(StaleAfter, maxPayments: 3, maxPartitions: 16, CancellationToken.None);
+        var second = await _sweeper.SweepAsync(StaleAfter, maxPayments: 3, maxPartitions: 32, CancellationToken.None);
         var secondCost = _sweeperCost.Reset();
         var third = await _sweeper.SweepAsync(StaleAfter, maxPayments: 3, maxPartitions: 2, CancellationToken.None);
 
-        Assert.Equal((3, 4, "003"), (first.Requeued, first.PartitionsRead, first.NextPartition));
-        // The second run starts at the partition the first left with a candidate in it, not at the beginning.
-        Assert.Equal((3, 3, "005"), (second.Requeued, second.PartitionsRead, second.NextPartition));
+        // The first run fills its batch in partition 003 (one wave of 16 partitions queried) and stops there.
+        Assert.Equal((3, 16, "003"), (first.Requeued, first.PartitionsRead, first.NextPartition));
+        // The second run starts at the partition the first left with a candidate in it, not at the beginning, reads
+        // only the 3 candidates left, and ends past the partition it drained.
+        Assert.Equal((3, 16, "006"), (second.Requeued, second.PartitionsRead, second.NextPartition));
         Assert.Equal(3, secondCost.EntitiesRead);
-        Assert.Equal((0, 2, "007"), (third.Requeued, third.PartitionsRead, third.NextPartition));
+        Assert.Equal((0, 2, "008"), (third.Requeued, third.PartitionsRead, third.NextPartition));
         var enqueued = new List<PaymentId>();
         foreach (var message in (await _queue.ReceiveMessagesAsync(32)).Value)
         {
