@@ -14,19 +14,13 @@ public sealed record StorageGuardAllowance(string Name, Func<string, string, boo
 
 public static class StorageGuardAllowances
 {
-    /// <summary>LEGACY, to be removed: the outbox sweeper scans for pending payments older than its threshold.</summary>
-    public static readonly StorageGuardAllowance OutboxSweeper = new(
-        "legacy outbox sweeper scan",
-        (_, filter) => filter.StartsWith("Kind eq 'payment' and Status eq 'Pending' and EnqueuedAt lt datetime'", StringComparison.Ordinal),
-        MaxRequests: 200);
-
     /// <summary>LEGACY, to be removed: the idempotency reaper scans a row-key range in every partition for expired records.</summary>
     public static readonly StorageGuardAllowance IdempotencyReaper = new(
         "legacy idempotency reaper scan",
         (_, filter) => filter.StartsWith("RowKey ge 'idem-' and RowKey lt 'idem.' and ExpiresAt lt datetime'", StringComparison.Ordinal),
         MaxRequests: 200);
 
-    public static IReadOnlyList<StorageGuardAllowance> Legacy { get; } = [OutboxSweeper, IdempotencyReaper];
+    public static IReadOnlyList<StorageGuardAllowance> Legacy { get; } = [IdempotencyReaper];
 }
 
 /// <summary>

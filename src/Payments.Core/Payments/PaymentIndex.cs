@@ -17,7 +17,9 @@ public static class PaymentIndex
 {
     public const string KindValue = "payment-index";
     public const string AllView = "all";
+    public const string DueKindValue = "payment-due";
     private const string RowKeyPrefix = "lst-";
+    private const string DuePrefix = "due-";
     private const string PaymentIdProperty = "PaymentId";
     private const int PositionTicksLength = 19;
 
@@ -41,6 +43,10 @@ public static class PaymentIndex
         yield return new(TableTransactionActionType.Add, PaymentEntity.ToEntity(payment));
         yield return new(TableTransactionActionType.Add, Entry(payment, AllView));
         yield return new(TableTransactionActionType.Add, Entry(payment, ViewOf(payment.Status)));
+        if (payment.Status == PaymentStatus.Pending)
+        {
+            yield return new(TableTransactionActionType.Add, DueEntry(payment));
+        }
     }
 
     /// <summary>
@@ -58,7 +64,59 @@ public static class PaymentIndex
             yield return new(TableTransactionActionType.Delete, Entry(from, ViewOf(from.Status)), ETag.All);
             yield return new(TableTransactionActionType.Add, Entry(to, ViewOf(to.Status)));
         }
+
+        if (from.Status == PaymentStatus.Pending && to.Status != PaymentStatus.Pending)
+        {
+            // Leaving pending ends the outbox's watch: completed payments are never among the completer's candidates.
+            yield return new(TableTransactionActionType.Delete, DueEntry(from), ETag.All);
+        }
     }
+
+    /// <summary>
+    /// The outbox completer's candidates in one partition: due entries of payments last enqueued at or before
+    /// <paramref name="cutoff"/> (to the second), oldest first.
+    /// </summary>
+    public static string DueFilter(string partitionKey, DateTimeOffset cutoff) =>
+        TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {DuePrefix} and RowKey lt {DueRowKeyPrefix(cutoff)[..^1] + "."}");
+
+    /// <summary>
+    /// Re-arms a stranded payment's due entry at <paramref name="enqueuedAt"/>, conditional on the due entry read:
+    /// if the processor moved the payment (and so deleted the entry) or another completer re-armed it first, the whole
+    /// batch fails and nothing is enqueued twice by completers.
+    /// </summary>
+    public static IEnumerable<TableTransactionAction> Rearm(TableEntity due, DateTimeOffset enqueuedAt)
+    {
+        ArgumentNullException.ThrowIfNull(due);
+        var paymentId = PaymentIdOf(due);
+        var rearmed = DueEntry(due.PartitionKey, paymentId, enqueuedAt);
+        if (string.Equals(rearmed.RowKey, due.RowKey, StringComparison.Ordinal))
+        {
+            // Re-armed within the second it was armed: the key stays, and replacing it on its ETag still claims the candidate.
+            yield return new(TableTransactionActionType.UpdateReplace, rearmed, due.ETag);
+        }
+        else
+        {
+            yield return new(TableTransactionActionType.Delete, new TableEntity(due.PartitionKey, due.RowKey), due.ETag);
+            yield return new(TableTransactionActionType.Add, rearmed);
+        }
+
+        yield return new(TableTransactionActionType.UpdateMerge, new TableEntity(due.PartitionKey, paymentId) { ["EnqueuedAt"] = enqueuedAt }, ETag.All);
+    }
+
+    public static string PaymentIdOf(TableEntity due)
+    {
+        ArgumentNullException.ThrowIfNull(due);
+        return due.GetString(PaymentIdProperty) ?? throw new InvalidDataException($"Due entry {due.RowKey} names no payment.");
+    }
+
+    // Whole seconds: the key is derived again from the stored EnqueuedAt, which the store may keep at a coarser precision.
+    private static string DueRowKeyPrefix(DateTimeOffset enqueuedAt) =>
+        DuePrefix + enqueuedAt.ToUnixTimeSeconds().ToString("D11", CultureInfo.InvariantCulture) + "-";
+
+    private static TableEntity DueEntry(Payment payment) => DueEntry(payment.Id.PartitionKey, payment.Id.Value, payment.EnqueuedAt);
+
+    private static TableEntity DueEntry(string partitionKey, string paymentId, DateTimeOffset enqueuedAt) =>
+        new(partitionKey, DueRowKeyPrefix(enqueuedAt) + paymentId) { ["Kind"] = DueKindValue, [PaymentIdProperty] = paymentId };
 
     /// <summary>
     /// The cursor after an index row, read from its row key rather than from the stored time (which the store may keep

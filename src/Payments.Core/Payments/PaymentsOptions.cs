@@ -14,6 +14,13 @@ public sealed class PaymentsOptions
     [Range(1, 10_000, ErrorMessage = "Payments:SweepBatchSize is 1 to 10000.")]
     public int SweepBatchSize { get; set; } = 500;
 
+    /// <summary>
+    /// At most this many partitions (of 4,096) are read per sweep, one range query each; the next sweep resumes after the
+    /// last. A lost enqueue is completed within SweepAfterSeconds plus ceil(4096 / this) schedule periods.
+    /// </summary>
+    [Range(16, 4_096, ErrorMessage = "Payments:SweepPartitionsPerRun is 16 to 4096 (partitions read per sweep; a full pass takes ceil(4096 / it) runs).")]
+    public int SweepPartitionsPerRun { get; set; } = 4_096;
+
     /// <summary>How long the simulated gateway holds a <c>tok_slowCharge</c> charge before recording it.</summary>
     [Range(0, 600_000, ErrorMessage = "Payments:SlowChargeMilliseconds is 0 to 600000 (how long tok_slowCharge waits before its charge lands).")]
     public int SlowChargeMilliseconds { get; set; } = 5_000;

@@ -14,6 +14,12 @@ public static class SubjectPartitions
 {
     public const int PerSubject = 16;
 
+    /// <summary>Every partition there is: 256 subject groups of 16 shards, <c>000</c> to <c>fff</c>.</summary>
+    public const int Count = 4096;
+
+    /// <summary>The partition at <paramref name="index"/> (wrapping) in the fixed order background jobs walk them.</summary>
+    public static string At(int index) => ((index % Count + Count) % Count).ToString("x3", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The shard of an item of <paramref name="subject"/> whose own hash (lower hex) is <paramref name="itemHash"/>.</summary>
     public static string For(string subject, string itemHash)
     {

@@ -11,6 +11,6 @@ public sealed class SweepPendingPayments(PendingPaymentSweeper sweeper, IOptions
     public async Task Run([TimerTrigger("%Payments:SweepSchedule%")] TimerInfo timer, FunctionContext context)
     {
         ArgumentNullException.ThrowIfNull(timer);
-        await sweeper.SweepAsync(TimeSpan.FromSeconds(options.Value.SweepAfterSeconds), options.Value.SweepBatchSize, context.CancellationToken);
+        await sweeper.SweepAsync(TimeSpan.FromSeconds(options.Value.SweepAfterSeconds), options.Value.SweepBatchSize, options.Value.SweepPartitionsPerRun, context.CancellationToken);
     }
 }

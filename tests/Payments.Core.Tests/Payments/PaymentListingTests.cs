@@ -231,10 +231,10 @@ public sealed class PaymentListingTests(AzuriteFixture azurite, ITestOutputHelpe
         return payment;
     }
 
-    /// <summary>As the accept path writes them (payment and index copies), 33 payments to a batch per partition.</summary>
+    /// <summary>As the accept path writes them (payment, index copies and a pending one's due entry), 25 payments to a batch per partition.</summary>
     private async Task InsertManyAsync(IEnumerable<Payment> payments)
     {
-        var batches = payments.GroupBy(p => p.Id.PartitionKey).SelectMany(partition => partition.Chunk(33)).ToList();
+        var batches = payments.GroupBy(p => p.Id.PartitionKey).SelectMany(partition => partition.Chunk(25)).ToList();
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 8 },
             async (batch, ct) => await _table.SubmitTransactionAsync(batch.SelectMany(PaymentIndex.Insert), ct));
     }
