@@ -292,8 +292,9 @@ public sealed class ChaosRun
                         Count("faults.poison-messages");
                     }
                 }
-                catch (RequestFailedException)
+                catch (Exception ex) when (ex is RequestFailedException or AggregateException)
                 {
+                    // AggregateException: the SDK's retries ran out while Azurite was down (connection refused each try).
                     Count("faults.queue-mischief-refused-while-storage-down");
                 }
             }
