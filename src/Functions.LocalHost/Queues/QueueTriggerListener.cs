@@ -309,16 +309,9 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         {
             var response = await _supervisor.InvokeAsync(_function.Name, function =>
             {
-                var request = InvocationFactory.Create(function, _function.Trigger.Name, new TypedData { String = text });
-                var metadata = request.TriggerMetadata;
-                metadata["QueueTrigger"] = new TypedData { String = text };
-                metadata["Id"] = new TypedData { String = message.MessageId };
-                metadata["PopReceipt"] = new TypedData { String = message.PopReceipt };
-                metadata["DequeueCount"] = new TypedData { Json = JsonSerializer.Serialize(message.DequeueCount) };
-                metadata["InsertionTime"] = InvocationFactory.JsonDate(message.InsertedOn);
-                metadata["ExpirationTime"] = InvocationFactory.JsonDate(message.ExpiresOn);
-                metadata["NextVisibleTime"] = InvocationFactory.JsonDate(message.NextVisibleOn);
-                AddJsonProperties(metadata, text);
+                var request = InvocationFactory.Create(function, _function.Trigger.Name, TriggerValue(_function.Trigger, message, text));
+                AddBuiltInBindingData(request.TriggerMetadata, message, text, DateTimeOffset.UtcNow);
+                AddJsonProperties(request.TriggerMetadata, text);
                 return request;
             }, cancellationToken);
             if (response.Result?.Status == StatusResult.Types.Status.Success)
@@ -338,6 +331,37 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// The message as the binding's <c>dataType</c> asks: bytes for <c>binary</c>, else the text. The real host takes the
+    /// trigger parameter type from it (azure-functions-host <c>GeneralScriptBindingProvider.ParseDataType</c>, used by
+    /// <c>FunctionDescriptorProvider.TryParseTriggerParameter</c> through the binding's <c>DefaultType</c>).
+    /// </summary>
+    internal static TypedData TriggerValue(BindingDescriptor trigger, QueueMessage message, string text)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        ArgumentNullException.ThrowIfNull(message);
+        return string.Equals(trigger.GetString("dataType"), "binary", StringComparison.OrdinalIgnoreCase)
+            ? new TypedData { Bytes = Google.Protobuf.ByteString.CopyFrom(message.Body.ToMemory().Span) }
+            : new TypedData { String = text };
+    }
+
+    /// <summary>
+    /// The built-in binding data of QueueTriggerBinding <c>CreateBindingData</c>, with its replacements for dates the
+    /// service left out: no expiry and no next-visible time become the maximum date, no insertion time becomes now.
+    /// </summary>
+    internal static void AddBuiltInBindingData(IDictionary<string, TypedData> metadata, QueueMessage message, string text, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(message);
+        metadata["QueueTrigger"] = new TypedData { String = text };
+        metadata["Id"] = new TypedData { String = message.MessageId };
+        metadata["PopReceipt"] = new TypedData { String = message.PopReceipt };
+        metadata["DequeueCount"] = new TypedData { Json = JsonSerializer.Serialize(message.DequeueCount) };
+        metadata["InsertionTime"] = InvocationFactory.JsonDate(message.InsertedOn ?? now);
+        metadata["ExpirationTime"] = InvocationFactory.JsonDate(message.ExpiresOn ?? DateTimeOffset.MaxValue);
+        metadata["NextVisibleTime"] = InvocationFactory.JsonDate(message.NextVisibleOn ?? DateTimeOffset.MaxValue);
     }
 
     /// <summary>
