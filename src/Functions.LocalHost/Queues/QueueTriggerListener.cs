@@ -82,7 +82,17 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         var connectionName = function.Trigger.GetString("connection") is { Length: > 0 } name
             ? settings.Resolve(name, context)
             : "AzureWebJobsStorage";
-        var connectionString = settings.Connection(connectionName);
+        var connection = settings.ConnectionSetting(connectionName);
+        if (connection is { } found && string.IsNullOrWhiteSpace(found.Value))
+        {
+            throw new InvalidOperationException(
+                $"{context}: the setting '{found.Setting}' is empty. The host takes connection '{connectionName}' from the " +
+                $"first of ConnectionStrings:AzureWebJobs{connectionName}, AzureWebJobs{connectionName}, " +
+                $"ConnectionStrings:{connectionName}, {connectionName} that exists, even when it is empty: set it to a " +
+                "storage connection string or remove it.");
+        }
+
+        var connectionString = connection?.Value;
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             if (settings.HasSection(connectionName))

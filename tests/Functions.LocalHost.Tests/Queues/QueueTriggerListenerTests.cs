@@ -36,6 +36,21 @@ public sealed class QueueTriggerListenerTests
     }
 
     [Fact]
+    public void Create_WhenThePrefixedConnectionSettingIsEmpty_ShouldFailNamingItEvenThoughThePlainOneIsSet()
+    {
+        var settings = AppSettings.Load(null, new Dictionary<string, string>
+        {
+            ["Storage:PaymentsQueue"] = "payments",
+            ["AzureWebJobsPaymentsStorage"] = string.Empty,
+            ["PaymentsStorage"] = "UseDevelopmentStorage=true",
+        });
+
+        var error = Assert.Throws<InvalidOperationException>(() => Create(settings, "PaymentsStorage"));
+
+        Assert.Contains("'AzureWebJobsPaymentsStorage' is empty", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Create_WhenQueueNameIsASettingExpression_ShouldResolveItAndNameThePoisonQueueAfterIt()
     {
         var settings = AppSettings.Load(null, new Dictionary<string, string>
