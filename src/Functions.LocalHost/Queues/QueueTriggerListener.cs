@@ -184,7 +184,9 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
     private async Task PollAsync(CancellationToken cancellationToken)
     {
         var processing = new List<Task>();
-        var delay = TimeSpan.Zero;
+#pragma warning disable CA5394 // Jitter, not security.
+        var backoff = new PollingBackoff(MinimumPollingInterval, _options.MaxPollingInterval, Random.Shared.NextDouble);
+#pragma warning restore CA5394
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -207,12 +209,11 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
 
                 if (messages.Length == 0)
                 {
-                    delay = NextDelay(delay);
-                    await Task.Delay(delay, cancellationToken);
+                    await Task.Delay(backoff.Next(), cancellationToken);
                     continue;
                 }
 
-                delay = TimeSpan.Zero;
+                backoff.Reset();
                 processing.RemoveAll(task => task.IsCompleted);
                 foreach (var message in messages)
                 {
@@ -228,26 +229,12 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
             {
                 // Whatever goes wrong, the listener keeps polling: a dead listener would silently stop the function.
                 LogPollFailed(_logger, exception, _function.Name, _queue.Name);
-                delay = NextDelay(delay);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(backoff.Next(), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
 
         // Messages already handed to the worker were cancelled; wait for the worker's answers.
         await Task.WhenAll(processing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
-
-    private TimeSpan NextDelay(TimeSpan current)
-    {
-        var doubled = current == TimeSpan.Zero ? MinimumPollingInterval : current * 2;
-        var capped = doubled > _options.MaxPollingInterval ? _options.MaxPollingInterval : doubled;
-
-        // Randomized as in the real host so that many listeners do not poll in lock-step.
-#pragma warning disable CA5394 // Jitter, not security.
-        var jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
-#pragma warning restore CA5394
-        var randomized = capped * jitter;
-        return randomized > _options.MaxPollingInterval ? _options.MaxPollingInterval : randomized;
     }
 
     private async Task ProcessAsync(QueueMessage message, CancellationToken stopping)
