@@ -100,8 +100,7 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
                 options.FunctionTimeout ?? hostJson.FunctionTimeout, logger);
             var worker = await supervisor.StartAsync(cancellationToken);
 
-            // The real host sorts functions by name (ScriptHost) and registers HTTP routes in that order.
-            var functions = worker.Functions.Values.OrderBy(function => function.Name, StringComparer.Ordinal).ToList();
+            var functions = InRealHostOrder(worker.Functions.Values);
             HttpTriggerEndpoints.Validate(functions);
 
             foreach (var function in functions)
@@ -298,6 +297,14 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>
+    /// Functions in the order the real host keeps them, which is the order its HTTP routes are tried in: by name,
+    /// ignoring case (azure-functions-host FunctionMetadataManager <c>LoadFunctionMetadata</c>, kept by ScriptHost
+    /// <c>GetFunctionDescriptorsAsync</c> and WebScriptHostHttpRoutesManager <c>InitializeHttpFunctionRoutes</c>).
+    /// </summary>
+    internal static List<FunctionDescriptor> InRealHostOrder(IEnumerable<FunctionDescriptor> functions) =>
+        functions.OrderBy(function => function.Name, StringComparer.OrdinalIgnoreCase).ToList();
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Host ready: {FunctionCount} functions in {ElapsedMilliseconds:0} ms, HTTP on {BaseUrl}, worker process {ProcessId}.")]
     private static partial void LogReady(ILogger logger, int functionCount, double elapsedMilliseconds, Uri baseUrl, int processId);

@@ -76,15 +76,29 @@ internal sealed class AppSettings
     }
 
     /// <summary>
-    /// A binding's connection string, looked up as the real host does: <c>ConnectionStrings:AzureWebJobs&lt;name&gt;</c>,
-    /// <c>AzureWebJobs&lt;name&gt;</c>, then <c>&lt;name&gt;</c>. Empty values count as not set.
+    /// A binding's connection setting, looked up as the real Storage extension does
+    /// (<c>GetWebJobsConnectionStringSection</c>): <c>ConnectionStrings:AzureWebJobs&lt;name&gt;</c>, then
+    /// <c>AzureWebJobs&lt;name&gt;</c>; only when neither exists, <c>ConnectionStrings:&lt;name&gt;</c>, then
+    /// <c>&lt;name&gt;</c>. A setting that exists wins even when it is empty (the real host then fails to create the
+    /// client), so its empty value is returned as it is, never skipped for a later form.
     /// </summary>
-    public string? Connection(string name)
+    public (string Setting, string Value)? ConnectionSetting(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        string[] candidates = [$"ConnectionStrings:AzureWebJobs{name}", $"AzureWebJobs{name}", name];
-        return candidates.Select(Get).FirstOrDefault(value => !string.IsNullOrWhiteSpace(value));
+        string[] candidates = [$"ConnectionStrings:AzureWebJobs{name}", $"AzureWebJobs{name}", $"ConnectionStrings:{name}", name];
+        foreach (var candidate in candidates)
+        {
+            if (Get(candidate) is { } value)
+            {
+                return (candidate, value);
+            }
+        }
+
+        return null;
     }
+
+    /// <summary>The value of <see cref="ConnectionSetting"/>, empty when the setting that wins is empty.</summary>
+    public string? Connection(string name) => ConnectionSetting(name)?.Value;
 
     /// <summary>
     /// True when <c>AzureWebJobs.&lt;function&gt;.Disabled</c> (or <c>AzureWebJobs_&lt;function&gt;_Disabled</c>, the

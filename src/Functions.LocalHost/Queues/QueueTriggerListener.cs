@@ -82,7 +82,17 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         var connectionName = function.Trigger.GetString("connection") is { Length: > 0 } name
             ? settings.Resolve(name, context)
             : "AzureWebJobsStorage";
-        var connectionString = settings.Connection(connectionName);
+        var connection = settings.ConnectionSetting(connectionName);
+        if (connection is { } found && string.IsNullOrWhiteSpace(found.Value))
+        {
+            throw new InvalidOperationException(
+                $"{context}: the setting '{found.Setting}' is empty. The host takes connection '{connectionName}' from the " +
+                $"first of ConnectionStrings:AzureWebJobs{connectionName}, AzureWebJobs{connectionName}, " +
+                $"ConnectionStrings:{connectionName}, {connectionName} that exists, even when it is empty: set it to a " +
+                "storage connection string or remove it.");
+        }
+
+        var connectionString = connection?.Value;
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             if (settings.HasSection(connectionName))
@@ -174,7 +184,9 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
     private async Task PollAsync(CancellationToken cancellationToken)
     {
         var processing = new List<Task>();
-        var delay = TimeSpan.Zero;
+#pragma warning disable CA5394 // Jitter, not security.
+        var backoff = new PollingBackoff(MinimumPollingInterval, _options.MaxPollingInterval, Random.Shared.NextDouble);
+#pragma warning restore CA5394
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -197,12 +209,11 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
 
                 if (messages.Length == 0)
                 {
-                    delay = NextDelay(delay);
-                    await Task.Delay(delay, cancellationToken);
+                    await Task.Delay(backoff.Next(), cancellationToken);
                     continue;
                 }
 
-                delay = TimeSpan.Zero;
+                backoff.Reset();
                 processing.RemoveAll(task => task.IsCompleted);
                 foreach (var message in messages)
                 {
@@ -218,26 +229,12 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
             {
                 // Whatever goes wrong, the listener keeps polling: a dead listener would silently stop the function.
                 LogPollFailed(_logger, exception, _function.Name, _queue.Name);
-                delay = NextDelay(delay);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(backoff.Next(), cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
 
         // Messages already handed to the worker were cancelled; wait for the worker's answers.
         await Task.WhenAll(processing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
-
-    private TimeSpan NextDelay(TimeSpan current)
-    {
-        var doubled = current == TimeSpan.Zero ? MinimumPollingInterval : current * 2;
-        var capped = doubled > _options.MaxPollingInterval ? _options.MaxPollingInterval : doubled;
-
-        // Randomized as in the real host so that many listeners do not poll in lock-step.
-#pragma warning disable CA5394 // Jitter, not security.
-        var jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
-#pragma warning restore CA5394
-        var randomized = capped * jitter;
-        return randomized > _options.MaxPollingInterval ? _options.MaxPollingInterval : randomized;
     }
 
     private async Task ProcessAsync(QueueMessage message, CancellationToken stopping)
@@ -309,16 +306,9 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         {
             var response = await _supervisor.InvokeAsync(_function.Name, function =>
             {
-                var request = InvocationFactory.Create(function, _function.Trigger.Name, new TypedData { String = text });
-                var metadata = request.TriggerMetadata;
-                metadata["QueueTrigger"] = new TypedData { String = text };
-                metadata["Id"] = new TypedData { String = message.MessageId };
-                metadata["PopReceipt"] = new TypedData { String = message.PopReceipt };
-                metadata["DequeueCount"] = new TypedData { Json = JsonSerializer.Serialize(message.DequeueCount) };
-                metadata["InsertionTime"] = InvocationFactory.JsonDate(message.InsertedOn);
-                metadata["ExpirationTime"] = InvocationFactory.JsonDate(message.ExpiresOn);
-                metadata["NextVisibleTime"] = InvocationFactory.JsonDate(message.NextVisibleOn);
-                AddJsonProperties(metadata, text);
+                var request = InvocationFactory.Create(function, _function.Trigger.Name, TriggerValue(_function.Trigger, message, text));
+                AddBuiltInBindingData(request.TriggerMetadata, message, text, DateTimeOffset.UtcNow);
+                AddJsonProperties(request.TriggerMetadata, text);
                 return request;
             }, cancellationToken);
             if (response.Result?.Status == StatusResult.Types.Status.Success)
@@ -338,6 +328,37 @@ internal sealed partial class QueueTriggerListener : IAsyncDisposable
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// The message as the binding's <c>dataType</c> asks: bytes for <c>binary</c>, else the text. The real host takes the
+    /// trigger parameter type from it (azure-functions-host <c>GeneralScriptBindingProvider.ParseDataType</c>, used by
+    /// <c>FunctionDescriptorProvider.TryParseTriggerParameter</c> through the binding's <c>DefaultType</c>).
+    /// </summary>
+    internal static TypedData TriggerValue(BindingDescriptor trigger, QueueMessage message, string text)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        ArgumentNullException.ThrowIfNull(message);
+        return string.Equals(trigger.GetString("dataType"), "binary", StringComparison.OrdinalIgnoreCase)
+            ? new TypedData { Bytes = Google.Protobuf.ByteString.CopyFrom(message.Body.ToMemory().Span) }
+            : new TypedData { String = text };
+    }
+
+    /// <summary>
+    /// The built-in binding data of QueueTriggerBinding <c>CreateBindingData</c>, with its replacements for dates the
+    /// service left out: no expiry and no next-visible time become the maximum date, no insertion time becomes now.
+    /// </summary>
+    internal static void AddBuiltInBindingData(IDictionary<string, TypedData> metadata, QueueMessage message, string text, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(message);
+        metadata["QueueTrigger"] = new TypedData { String = text };
+        metadata["Id"] = new TypedData { String = message.MessageId };
+        metadata["PopReceipt"] = new TypedData { String = message.PopReceipt };
+        metadata["DequeueCount"] = new TypedData { Json = JsonSerializer.Serialize(message.DequeueCount) };
+        metadata["InsertionTime"] = InvocationFactory.JsonDate(message.InsertedOn ?? now);
+        metadata["ExpirationTime"] = InvocationFactory.JsonDate(message.ExpiresOn ?? DateTimeOffset.MaxValue);
+        metadata["NextVisibleTime"] = InvocationFactory.JsonDate(message.NextVisibleOn ?? DateTimeOffset.MaxValue);
     }
 
     /// <summary>

@@ -9,7 +9,9 @@ namespace Functions.LocalHost.Timers;
 
 /// <summary>
 /// Fires one timer function on its schedule, one invocation at a time (the real host holds a singleton lock per
-/// timer), with the TimerInfo payload the real host sends; runOnStartup fires once at start.
+/// timer), with the TimerInfo payload the real host sends; runOnStartup fires once at start. There is no persisted
+/// schedule monitor: each start is a real host's first start with an empty monitor store, so no firing is ever past
+/// due, and ScheduleStatus is sent only where the real host would run a monitor (otherwise null).
 /// </summary>
 internal sealed partial class TimerTriggerListener : IAsyncDisposable
 {
@@ -17,18 +19,21 @@ internal sealed partial class TimerTriggerListener : IAsyncDisposable
     private readonly WorkerSupervisor _supervisor;
     private readonly TimerSchedule _schedule;
     private readonly bool _runOnStartup;
+    private readonly bool _useMonitor;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
-    private DateTime? _last;
+    private TimerScheduleStatus _status;
 
-    private TimerTriggerListener(FunctionDescriptor function, WorkerSupervisor supervisor, TimerSchedule schedule, bool runOnStartup, ILogger logger)
+    private TimerTriggerListener(FunctionDescriptor function, WorkerSupervisor supervisor, TimerSchedule schedule, bool runOnStartup, bool useMonitor, ILogger logger)
     {
         _function = function;
         _supervisor = supervisor;
         _schedule = schedule;
         _runOnStartup = runOnStartup;
+        _useMonitor = schedule.UsesMonitor(useMonitor, DateTime.UtcNow);
         _logger = logger;
+        _status = TimerScheduleStatus.Initial(schedule, DateTime.UtcNow);
     }
 
     public static TimerTriggerListener Create(FunctionDescriptor function, WorkerSupervisor supervisor, AppSettings settings, ILogger logger)
@@ -39,7 +44,8 @@ internal sealed partial class TimerTriggerListener : IAsyncDisposable
         var expression = settings.Resolve(
             function.Trigger.GetString("schedule") ?? throw new InvalidOperationException($"{context} has no schedule."),
             context);
-        return new TimerTriggerListener(function, supervisor, TimerSchedule.Parse(expression, context), function.Trigger.GetBool("runOnStartup"), logger);
+        return new TimerTriggerListener(function, supervisor, TimerSchedule.Parse(expression, context), function.Trigger.GetBool("runOnStartup"),
+            function.Trigger.GetBool("useMonitor", defaultValue: true), logger);
     }
 
     public void Start() => _loop = Task.Run(() => RunAsync(_stopping.Token));
@@ -57,7 +63,7 @@ internal sealed partial class TimerTriggerListener : IAsyncDisposable
         {
             if (_runOnStartup)
             {
-                await FireAsync(isPastDue: false, cancellationToken);
+                await FireAsync(scheduled: false, cancellationToken);
             }
 
             while (!cancellationToken.IsCancellationRequested)
@@ -65,7 +71,7 @@ internal sealed partial class TimerTriggerListener : IAsyncDisposable
                 var now = DateTime.UtcNow;
                 var next = _schedule.Next(now);
                 await Task.Delay(next - now, TimeProvider.System, cancellationToken);
-                await FireAsync(isPastDue: DateTime.UtcNow - next > TimeSpan.FromSeconds(1), cancellationToken);
+                await FireAsync(scheduled: true, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -74,20 +80,27 @@ internal sealed partial class TimerTriggerListener : IAsyncDisposable
         }
     }
 
-    private async Task FireAsync(bool isPastDue, CancellationToken cancellationToken)
-    {
-        var now = DateTime.UtcNow;
-        var info = new
+    /// <summary>
+    /// The TimerInfo JSON as the real TimerListener builds it (<c>InvokeJobFunction</c>): the schedule's AdjustForDST,
+    /// the status recorded before this firing only when the monitor runs, and IsPastDue, which the real host sets
+    /// only for the catch-up firing at start that its persisted monitor asks for.
+    /// </summary>
+    internal static string TimerInfoJson(TimerSchedule schedule, TimerScheduleStatus? status, bool isPastDue) =>
+        JsonSerializer.Serialize(new
         {
-            Schedule = new { AdjustForDST = true },
-            ScheduleStatus = new { Last = _last ?? DateTime.MinValue, Next = _schedule.Next(now), LastUpdated = now },
+            Schedule = new { AdjustForDST = schedule.AdjustForDst },
+            ScheduleStatus = status,
             IsPastDue = isPastDue,
-        };
-        _last = now;
+        });
+
+    private async Task FireAsync(bool scheduled, CancellationToken cancellationToken)
+    {
+        var invokedAt = DateTime.UtcNow;
+        var json = TimerInfoJson(_schedule, _useMonitor ? _status : null, isPastDue: false);
         try
         {
             var response = await _supervisor.InvokeAsync(_function.Name, function =>
-                InvocationFactory.Create(function, _function.Trigger.Name, new TypedData { Json = JsonSerializer.Serialize(info) }), cancellationToken);
+                InvocationFactory.Create(function, _function.Trigger.Name, new TypedData { Json = json }), cancellationToken);
             if (response.Result?.Status != StatusResult.Types.Status.Success)
             {
                 LogFailed(_logger, _function.Name, response.Result?.Exception?.Message ?? "no details");
@@ -97,8 +110,34 @@ internal sealed partial class TimerTriggerListener : IAsyncDisposable
         {
             LogFailed(_logger, _function.Name, exception.Message);
         }
+        finally
+        {
+            _status = _status.After(_schedule, invokedAt, scheduled);
+        }
     }
 
     [LoggerMessage(EventId = 60, Level = LogLevel.Error, Message = "Timer function {FunctionName} failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string functionName, string reason);
+}
+
+/// <summary>The real host's ScheduleStatus (azure-webjobs-sdk-extensions <c>ScheduleStatus</c>), kept in memory.</summary>
+internal sealed record TimerScheduleStatus(DateTime Last, DateTime Next, DateTime LastUpdated)
+{
+    /// <summary>A first start with an empty monitor store (TimerListener <c>StartAsync</c>): no last run yet.</summary>
+    public static TimerScheduleStatus Initial(TimerSchedule schedule, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return new(default, schedule.Next(now), default);
+    }
+
+    /// <summary>
+    /// The status after a firing (TimerListener <c>InvokeJobFunction</c>): a scheduled firing that came a little early
+    /// counts from the occurrence it was for, so the same occurrence is never next twice.
+    /// </summary>
+    public TimerScheduleStatus After(TimerSchedule schedule, DateTime invokedAt, bool scheduled)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        var adjusted = scheduled && Next > invokedAt ? Next : invokedAt;
+        return new TimerScheduleStatus(adjusted, schedule.Next(adjusted), adjusted);
+    }
 }

@@ -16,12 +16,14 @@ internal sealed record BindingDescriptor(string Name, string Type, BindingInfo.T
     public string? GetString(string property) =>
         Configuration.HostJson.Property(Properties, property) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
 
-    public bool GetBool(string property) =>
+    public bool GetBool(string property, bool defaultValue = false) =>
         Configuration.HostJson.Property(Properties, property) switch
         {
             { ValueKind: JsonValueKind.True } => true,
-            { ValueKind: JsonValueKind.String } text => bool.TryParse(text.GetString(), out var parsed) && parsed,
-            _ => false,
+            { ValueKind: JsonValueKind.False } => false,
+            { ValueKind: JsonValueKind.String } text when bool.TryParse(text.GetString(), out var parsed) => parsed,
+            { ValueKind: JsonValueKind.String } => false,
+            _ => defaultValue,
         };
 
     public IReadOnlyList<string> GetStrings(string property) =>

@@ -102,15 +102,30 @@ public sealed class AppSettingsTests : IDisposable
     {
         var all = new Dictionary<string, string>
         {
-            ["ConnectionStrings:AzureWebJobsStore"] = "connection-strings",
+            ["ConnectionStrings:AzureWebJobsStore"] = "connection-strings-prefixed",
             ["AzureWebJobsStore"] = "prefixed",
+            ["ConnectionStrings:Store"] = "connection-strings-plain",
             ["Store"] = "plain",
         };
 
-        Assert.Equal("connection-strings", AppSettings.Load(null, all, new Hashtable()).Connection("Store"));
+        Assert.Equal("connection-strings-prefixed", AppSettings.Load(null, all, new Hashtable()).Connection("Store"));
         all.Remove("ConnectionStrings:AzureWebJobsStore");
         Assert.Equal("prefixed", AppSettings.Load(null, all, new Hashtable()).Connection("Store"));
-        all["AzureWebJobsStore"] = string.Empty;
+        all.Remove("AzureWebJobsStore");
+        Assert.Equal("connection-strings-plain", AppSettings.Load(null, all, new Hashtable()).Connection("Store"));
+        all.Remove("ConnectionStrings:Store");
         Assert.Equal("plain", AppSettings.Load(null, all, new Hashtable()).Connection("Store"));
+    }
+
+    [Fact]
+    public void ConnectionSetting_WhenTheWinningFormIsEmpty_ShouldReturnItEmptyNotALaterForm()
+    {
+        var all = new Dictionary<string, string>
+        {
+            ["AzureWebJobsStore"] = string.Empty,
+            ["Store"] = "plain",
+        };
+
+        Assert.Equal(("AzureWebJobsStore", string.Empty), AppSettings.Load(null, all, new Hashtable()).ConnectionSetting("Store"));
     }
 }

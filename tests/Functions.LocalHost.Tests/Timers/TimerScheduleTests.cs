@@ -26,4 +26,30 @@ public sealed class TimerScheduleTests
         Assert.Contains("'every minute'", error.Message, StringComparison.Ordinal);
         Assert.Contains("0 */5 * * * *", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("*/1 * * * * *", true, false)]
+    [InlineData("*/10 * * * * *", true, false)]
+    [InlineData("0 * * * * *", true, true)]
+    [InlineData("*/10 5 * * * *", true, true)]
+    [InlineData("0 */5 * * * *", true, true)]
+    [InlineData("0 */5 * * * *", false, false)]
+    [InlineData("00:00:30", true, false)]
+    [InlineData("00:01:00", true, true)]
+    [InlineData("00:05:00", false, false)]
+    public void UsesMonitor_WhenScheduleIsSubMinuteOrUseMonitorIsFalse_ShouldBeOffAsInTheRealHost(string expression, bool useMonitor, bool expected)
+    {
+        var schedule = TimerSchedule.Parse(expression, "test");
+
+        Assert.Equal(expected, schedule.UsesMonitor(useMonitor, Now));
+    }
+
+    [Theory]
+    [InlineData("0 */5 * * * *", true)]
+    [InlineData("0 */5 * * *", true)]
+    [InlineData("00:05:00", false)]
+    public void AdjustForDst_WhenScheduleIsCronOrTimeSpan_ShouldBeTrueOnlyForCron(string expression, bool expected)
+    {
+        Assert.Equal(expected, TimerSchedule.Parse(expression, "test").AdjustForDst);
+    }
 }

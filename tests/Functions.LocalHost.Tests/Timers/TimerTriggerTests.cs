@@ -7,7 +7,7 @@ namespace Functions.LocalHost.Tests.Timers;
 public sealed class TimerTriggerTests(SampleAppHost app)
 {
     [Fact]
-    public async Task Timer_WhenScheduledEverySecond_ShouldFireRepeatedlyWithTimerInfo()
+    public async Task Timer_WhenScheduledEverySecond_ShouldFireRepeatedlyWithoutScheduleStatusOrPastDue()
     {
         var firings = await Eventually.GetAsync(
             async () => await app.Results.QueryAsync<TableEntity>(entity => entity.PartitionKey == "timer").ToListAsync(),
@@ -18,7 +18,8 @@ public sealed class TimerTriggerTests(SampleAppHost app)
         Assert.All(firings, firing =>
         {
             Assert.False(firing.GetBoolean("IsPastDue"));
-            Assert.True(DateTime.TryParse(firing.GetString("Next"), System.Globalization.CultureInfo.InvariantCulture, out _), firing.GetString("Next"));
+            // A sub-minute schedule runs without the schedule monitor, so the real host sends no ScheduleStatus.
+            Assert.Equal("(none)", firing.GetString("Next"));
         });
     }
 }
