@@ -66,7 +66,7 @@ internal sealed partial class HttpTriggerEndpoints(
 
     /// <summary>
     /// Refuses what the real host refuses at start: a route under a built-in prefix, or a route and method another
-    /// function already claims. <paramref name="functions"/> must be in the order routes are tried.
+    /// function already claims; and, stricter than Azure, an authLevel other than anonymous (keys are not checked here). <paramref name="functions"/> must be in the order routes are tried.
     /// </summary>
     public static void Validate(IEnumerable<FunctionDescriptor> functions)
     {
@@ -79,6 +79,15 @@ internal sealed partial class HttpTriggerEndpoints(
                 throw new InvalidOperationException(
                     $"Function '{function.Name}': the route '{route}' conflicts with the host's built-in routes (a route may not " +
                     "start with 'admin' or 'runtime'). Choose another route.");
+            }
+
+            if (function.Trigger.GetString("authLevel") is { } authLevel && !string.Equals(authLevel, "Anonymous", StringComparison.OrdinalIgnoreCase))
+            {
+                // Azure checks function keys for these levels and this host cannot: serving the function here would be
+                // kinder than Azure (anyone gets in), so it is refused instead.
+                throw new InvalidOperationException(
+                    $"Function '{function.Name}': authLevel '{authLevel}' asks the host to check function keys, which this host " +
+                    "does not do. Use AuthorizationLevel.Anonymous with the app's own authentication, or run it under Core Tools.");
             }
 
             var methods = Methods(function);

@@ -32,6 +32,27 @@ public sealed class HttpRouteValidationTests
         Assert.Contains("function 'First'", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Function")]
+    [InlineData("admin")]
+    [InlineData("System")]
+    public void Validate_WhenAFunctionAsksForKeys_ShouldRefuseBecauseThisHostDoesNotCheckThem(string authLevel)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => HttpTriggerEndpoints.Validate([Http("Keyed", "items", "get", authLevel)]));
+
+        Assert.Contains("Function 'Keyed'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"authLevel '{authLevel}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Anonymous")]
+    [InlineData("anonymous")]
+    [InlineData(null)]
+    public void Validate_WhenAFunctionIsAnonymous_ShouldAcceptIt(string? authLevel)
+    {
+        HttpTriggerEndpoints.Validate([Http("Open", "items", "get", authLevel)]);
+    }
+
     [Fact]
     public void Validate_WhenTwoFunctionsShareARouteWithDifferentMethods_ShouldAcceptBoth()
     {
@@ -64,11 +85,12 @@ public sealed class HttpRouteValidationTests
         Assert.Contains("FUNCTIONS_REQUEST_BODY_SIZE_LIMIT is 'lots'", error.Message, StringComparison.Ordinal);
     }
 
-    private static FunctionDescriptor Http(string name, string route, string? method)
+    private static FunctionDescriptor Http(string name, string route, string? method, string? authLevel = null)
     {
         var metadata = new RpcFunctionMetadata { Name = name, FunctionId = Guid.NewGuid().ToString() };
         var methods = method is null ? "" : $$""","methods":["{{method}}"]""";
-        metadata.RawBindings.Add($$"""{"name":"req","type":"httpTrigger","direction":"In","route":"{{route}}"{{methods}}}""");
+        var level = authLevel is null ? "" : $",\"authLevel\":\"{authLevel}\"";
+        metadata.RawBindings.Add($$"""{"name":"req","type":"httpTrigger","direction":"In","route":"{{route}}"{{methods}}{{level}}}""");
         metadata.RawBindings.Add("""{"name":"$return","type":"http","direction":"Out"}""");
         return FunctionDescriptor.From(metadata);
     }
