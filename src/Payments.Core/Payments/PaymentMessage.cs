@@ -54,19 +54,3 @@ public sealed record PaymentMessage(PaymentId PaymentId)
         [property: JsonPropertyName("v")] int V,
         [property: JsonPropertyName("paymentId")] string? PaymentId);
 }
-
-/// <summary>A payment message no retry can make readable; thrown so the queue keeps it for an operator.</summary>
-public sealed class UnreadablePaymentMessageException : Exception
-{
-    public UnreadablePaymentMessageException()
-    {
-    }
-
-    public UnreadablePaymentMessageException(string message) : base(message)
-    {
-    }
-
-    public UnreadablePaymentMessageException(string message, Exception innerException) : base(message, innerException)
-    {
-    }
-}

@@ -278,7 +278,7 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
             var customerService = new CustomerService(tables[customers.Name], time, NullLogger<CustomerService>.Instance);
             var repository = new PaymentRepository(tables[payments.Name], time);
             var queue = clients.GetQueueClient(queueName);
-            var service = new PaymentService(repository, new PaymentMessageSender(queue, queue), customerService, time, NullLogger<PaymentService>.Instance);
+            var service = new PaymentService(repository, new PaymentMessageSender(queue), customerService, time, NullLogger<PaymentService>.Instance);
             return new App
             {
                 PaymentsTable = payments,

@@ -29,7 +29,7 @@ public sealed class PaymentServiceTests(AzuriteFixture azurite) : IAsyncLifetime
     public Task DisposeAsync() => _queue.DeleteIfExistsAsync();
 
     private PaymentService Service(QueueClient queue) =>
-        new(_payments, new PaymentMessageSender(queue, queue), _customers, TimeProvider.System, NullLogger<PaymentService>.Instance);
+        new(_payments, new PaymentMessageSender(queue), _customers, TimeProvider.System, NullLogger<PaymentService>.Instance);
 
     private static PaymentId NewId() => PaymentId.New(SubjectPartitions.For("merchant-1", Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())));
 
@@ -72,7 +72,7 @@ public sealed class PaymentServiceTests(AzuriteFixture azurite) : IAsyncLifetime
         var outcome = await Service(missingQueue).AcceptAsync("merchant-1", id, Request(), PlainCommit.To<Payment>(_table), CancellationToken.None);
 
         Assert.IsType<AcceptOutcome.Accepted>(outcome);
-        var sweeper = new PendingPaymentSweeper(_payments, new PaymentMessageSender(_queue, _queue), TimeProvider.System, NullLogger<PendingPaymentSweeper>.Instance);
+        var sweeper = new PendingPaymentSweeper(_payments, new PaymentMessageSender(_queue), TimeProvider.System, NullLogger<PendingPaymentSweeper>.Instance);
         var swept = await sweeper.SweepAsync(TimeSpan.Zero, 100, CancellationToken.None);
         Assert.Equal(1, swept.Requeued);
         var message = Assert.Single((await _queue.ReceiveMessagesAsync(32)).Value);

@@ -30,7 +30,7 @@ public sealed class PendingPaymentSweeperTests(AzuriteFixture azurite, ITestOutp
         await _queue.CreateIfNotExistsAsync();
         _payments = new PaymentRepository(_table, TimeProvider.System);
         var guarded = new PaymentRepository(azurite.CreateClients(new StrictStoragePolicy(_sweeperCost)).GetTableClient(_table.Name), TimeProvider.System);
-        _sweeper = new PendingPaymentSweeper(guarded, new PaymentMessageSender(_queue, _queue), TimeProvider.System, NullLogger<PendingPaymentSweeper>.Instance);
+        _sweeper = new PendingPaymentSweeper(guarded, new PaymentMessageSender(_queue), TimeProvider.System, NullLogger<PendingPaymentSweeper>.Instance);
     }
 
     public async Task DisposeAsync()

@@ -54,7 +54,7 @@ public sealed class StorageBudgetTests(AzuriteFixture azurite, ITestOutputHelper
         var payments = new PaymentRepository(clients.GetTableClient(_paymentsTable), TimeProvider.System);
         var customers = new CustomerService(clients.GetTableClient(customersTable), TimeProvider.System, NullLogger<CustomerService>.Instance);
         _customers = customers;
-        var messages = new PaymentMessageSender(clients.GetQueueClient(queueName), clients.GetQueueClient(queueName + "-poison"));
+        var messages = new PaymentMessageSender(clients.GetQueueClient(queueName));
         var service = new PaymentService(payments, messages, customers, TimeProvider.System, NullLogger<PaymentService>.Instance);
         _endpoints = new PaymentEndpoints(service, new PaymentListing(payments));
 
