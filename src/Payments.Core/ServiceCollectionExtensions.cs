@@ -1,11 +1,11 @@
 using Azure.Core.Pipeline;
+using Idempotency.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Payments.Core.Auth;
-using Payments.Core.Idempotency;
 using Payments.Core.Payments;
 using Payments.Core.Storage;
 using Payments.Core.Storage.Diagnostics;
@@ -42,7 +42,9 @@ public static class ServiceCollectionExtensions
             provider.GetRequiredService<IOptions<StorageOptions>>().Value,
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<StorageHealthCheck>>()));
-        services.AddIdempotency(configuration);
+        services.AddIdempotency(configuration,
+            (provider, table) => provider.GetRequiredService<StorageClientFactory>().GetTableClient(table),
+            provider => provider.GetRequiredService<IOptions<StorageOptions>>().Value.IdempotencyTable);
         services.AddPayments(configuration);
         services.AddJwtAuthentication(configuration);
         return services;

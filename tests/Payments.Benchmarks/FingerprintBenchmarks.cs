@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using Payments.Core.Idempotency;
+using Idempotency.Tables;
 
 namespace Payments.Benchmarks;
 

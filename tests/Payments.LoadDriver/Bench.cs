@@ -5,10 +5,10 @@ using System.Text;
 using System.Text.Json;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
+using Idempotency.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Payments.Core;
-using Payments.Core.Idempotency;
 using Payments.Core.Payments;
 using Payments.Core.Storage.Diagnostics;
 

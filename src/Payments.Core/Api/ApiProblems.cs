@@ -1,5 +1,5 @@
 using System.Globalization;
-using Payments.Core.Problems;
+using Idempotency.Tables;
 
 namespace Payments.Core.Api;
 

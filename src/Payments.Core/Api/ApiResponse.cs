@@ -1,6 +1,4 @@
-using System.Globalization;
-using Payments.Core.Idempotency;
-using Payments.Core.Problems;
+using Idempotency.Tables;
 
 namespace Payments.Core.Api;
 
@@ -44,17 +42,7 @@ public sealed record ApiResponse(int StatusCode, IReadOnlyList<KeyValuePair<stri
     public static IReadOnlyList<KeyValuePair<string, string>> ProblemHeaders(ProblemDetails problem)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        List<KeyValuePair<string, string>> headers =
-        [
-            new("Content-Type", ProblemDetails.ContentType),
-            new("Cache-Control", "no-store"),
-        ];
-        if (problem.RetryAfterSeconds is int retryAfter)
-        {
-            headers.Add(new("Retry-After", retryAfter.ToString(CultureInfo.InvariantCulture)));
-        }
-
-        return headers;
+        return problem.Headers();
     }
 
     public StoredResponse ToStoredResponse() => new(StatusCode, Headers, Body);

@@ -1,4 +1,4 @@
-using Payments.Core.Problems;
+using Idempotency.Tables;
 
 namespace Payments.Core.Api;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Payments.Core.Problems;
+using Idempotency.Tables;
 
 namespace Payments.Core.Api;
 

@@ -1,6 +1,5 @@
+using Idempotency.Tables;
 using Payments.Core.Api;
-using Payments.Core.Idempotency;
-using Payments.Core.Problems;
 
 namespace Payments.Core.Payments;
 

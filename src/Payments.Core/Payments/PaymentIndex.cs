@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using Idempotency.Tables;
 using Payments.Core.Storage;
 
 namespace Payments.Core.Payments;

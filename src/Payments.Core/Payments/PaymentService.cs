@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Idempotency.Tables;
 using Microsoft.Extensions.Logging;
 using Payments.Core.Customers;
 using Payments.Core.Storage;

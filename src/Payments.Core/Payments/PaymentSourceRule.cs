@@ -1,6 +1,6 @@
+using Idempotency.Tables;
 using Payments.Core.Api;
 using Payments.Core.Payments.Gateway;
-using Payments.Core.Problems;
 
 namespace Payments.Core.Payments;
 

@@ -1,6 +1,6 @@
+using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker.Http;
 using Payments.Core.Api;
-using Payments.Core.Problems;
 
 namespace Payments.Functions.Http;
 

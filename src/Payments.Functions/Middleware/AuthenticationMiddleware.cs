@@ -1,11 +1,11 @@
 using System.Net;
 using System.Text;
+using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
 using Payments.Core.Auth;
-using Payments.Core.Problems;
 using Payments.Functions.Http;
 
 namespace Payments.Functions.Middleware;

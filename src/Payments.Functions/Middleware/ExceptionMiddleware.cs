@@ -1,10 +1,10 @@
 using System.Net.Sockets;
 using Azure;
+using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
 using Payments.Core.Api;
-using Payments.Core.Problems;
 using Payments.Functions.Http;
 
 namespace Payments.Functions.Middleware;

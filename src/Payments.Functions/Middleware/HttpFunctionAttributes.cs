@@ -1,3 +1,5 @@
+using Idempotency.Tables;
+
 namespace Payments.Functions.Middleware;
 
 /// <summary>Which table keeps a function's idempotency records: the one its resource lives in, so both commit together.</summary>
@@ -21,11 +23,11 @@ public enum IdempotencyRecords
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
 public sealed class IdempotentAttribute(
-    IdempotencyRecords records = IdempotencyRecords.Default, Core.Idempotency.IdempotencyMode mode = Core.Idempotency.IdempotencyMode.ClaimFirst) : Attribute
+    IdempotencyRecords records = IdempotencyRecords.Default, IdempotencyMode mode = IdempotencyMode.ClaimFirst) : Attribute
 {
     public IdempotencyRecords Records { get; } = records;
 
-    public Core.Idempotency.IdempotencyMode Mode { get; } = mode;
+    public IdempotencyMode Mode { get; } = mode;
 }
 
 /// <summary>

@@ -1,8 +1,8 @@
+using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Options;
-using Payments.Core.Idempotency;
 using Payments.Core.Storage;
 using Payments.Functions.Http;
 

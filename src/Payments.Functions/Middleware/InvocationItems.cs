@@ -1,5 +1,5 @@
+using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
-using Payments.Core.Idempotency;
 
 namespace Payments.Functions.Middleware;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.DependencyInjection;
@@ -82,5 +83,5 @@ public sealed class RequestBodyMiddleware : IFunctionsWorkerMiddleware
             _ => throw new InvalidOperationException("Unknown body read result."),
         };
 
-    private sealed record RequestBodyReading(object? Body, Core.Problems.ProblemDetails? Problem);
+    private sealed record RequestBodyReading(object? Body, ProblemDetails? Problem);
 }

@@ -1,6 +1,6 @@
+using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
-using Payments.Core.Idempotency;
 using Payments.Core.Storage;
 
 namespace Payments.Functions.Timers;

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
+using Idempotency.Tables;
 using Payments.Core.Storage;
 
 namespace Infra.Tests.Infrastructure;
@@ -335,7 +336,7 @@ public static class InfraRules
         var parts = setting.Split(':');
         var type = parts.Length != 2 ? null : parts[0] switch
         {
-            "Idempotency" => typeof(Payments.Core.Idempotency.IdempotencyOptions),
+            "Idempotency" => typeof(Idempotency.Tables.IdempotencyOptions),
             "Payments" => typeof(Payments.Core.Payments.PaymentsOptions),
             _ => null,
         };

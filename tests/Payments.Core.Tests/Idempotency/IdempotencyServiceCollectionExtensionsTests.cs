@@ -1,7 +1,7 @@
+using Idempotency.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Payments.Core.Idempotency;
 
 namespace Payments.Core.Tests.Idempotency;
 

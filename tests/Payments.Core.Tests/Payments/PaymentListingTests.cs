@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Idempotency.Tables;
 using Payments.Core.Payments;
 using Payments.Core.Storage;
 using Payments.Core.Storage.Diagnostics;

@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Payments;
 using Payments.Core.Storage;

@@ -1,9 +1,9 @@
 using System.Text;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Customers;
-using Payments.Core.Idempotency;
 using Payments.Core.Payments;
 using Payments.Core.Payments.Gateway;
 using Payments.Core.Storage.Diagnostics;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Azure.Data.Tables;
+using Idempotency.Tables;
 using Payments.Core.Payments;
 using Payments.Core.Storage;
 using Payments.Functions.Tests.Infrastructure;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,7 @@
 using System.Net;
+using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
-using Payments.Core.Problems;
 using Payments.Core.Storage;
 using Payments.Functions.Middleware;
 

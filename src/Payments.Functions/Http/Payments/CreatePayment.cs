@@ -1,6 +1,6 @@
+using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
-using Payments.Core.Idempotency;
 using Payments.Core.Payments;
 using Payments.Functions.Middleware;
 

@@ -1,9 +1,9 @@
 using Azure.Data.Tables;
+using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
-using Payments.Core.Tests.Infrastructure;
-using Payments.Core.Idempotency;
 using Payments.Core.Tests.Auth;
 using Payments.Functions.Tests.Infrastructure;
+using ManualTimeProvider = Payments.Testing.ManualTimeProvider;
 
 namespace Payments.Functions.Tests.EndToEnd.Idempotency;
 

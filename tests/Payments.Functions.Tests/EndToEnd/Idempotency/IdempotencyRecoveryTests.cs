@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text;
+using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
-using Payments.Core.Tests.Infrastructure;
-using Payments.Core.Idempotency;
 using Payments.Core.Tests.Auth;
 using Payments.Functions.Tests.Infrastructure;
+using ManualTimeProvider = Payments.Testing.ManualTimeProvider;
 
 namespace Payments.Functions.Tests.EndToEnd.Idempotency;
 

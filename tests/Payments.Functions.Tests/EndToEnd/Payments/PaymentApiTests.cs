@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Idempotency.Tables;
 using Payments.Core.Payments.Gateway;
 using Payments.Core.Storage;
 using Payments.Core.Storage.Diagnostics;

@@ -1,0 +1,17 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Idempotency.Tables;
+
+/// <summary>
+/// The one way a caller's subject appears in logs: a short SHA-256 prefix. Enough to follow one caller across lines,
+/// and the subject (personal data for many issuers) is never written.
+/// </summary>
+public static class SubjectLogId
+{
+    public static string Of(string subject)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(subject)))[..16];
+    }
+}
