@@ -12,7 +12,7 @@ public static class FunctionsApplicationBuilderExtensions
 {
     /// <summary>
     /// The one composition root: the core, the middleware in the order an invocation meets it (log scope for every
-    /// trigger; then, for HTTP, security headers, problems, authentication, body validation, idempotency), storage created at start where
+    /// trigger; then, for HTTP, request metrics, security headers, problems, authentication, body validation, idempotency), storage created at start where
     /// allowed, and telemetry when it is configured.
     /// </summary>
     public static FunctionsApplicationBuilder AddPaymentsFunctions(this FunctionsApplicationBuilder builder)
@@ -22,6 +22,7 @@ public static class FunctionsApplicationBuilderExtensions
         builder.Services.AddHostedService<StorageInitializationService>();
 
         builder.UseMiddleware<LogScopeMiddleware>();
+        builder.UseWhen<RequestMetricsMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));
         builder.UseWhen<SecurityHeadersMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));
         builder.UseWhen<ExceptionMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));
         builder.UseWhen<AuthenticationMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));

@@ -103,11 +103,13 @@ public sealed partial class SigningKeyCache
             if (keys.Keys.Count == 0)
             {
                 LogFetchFailed(logger, source.Description, "the key set holds no asymmetric signing key", null);
+                RecordRefresh("failed");
                 return UsableCurrent();
             }
 
             current = keys;
             LogKeysLoaded(logger, keys.Keys.Count, source.Description);
+            RecordRefresh("loaded");
             return keys;
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or UnauthorizedAccessException or OperationCanceledException
@@ -116,9 +118,13 @@ public sealed partial class SigningKeyCache
         {
             // ArgumentException: the document is not a key set; InvalidOperationException: the discovery document is unusable.
             LogFetchFailed(logger, source.Description, ex.GetType().Name + ": " + ex.Message, ex);
+            RecordRefresh("failed");
             return UsableCurrent();
         }
     }
+
+    private static void RecordRefresh(string outcome) =>
+        Telemetry.PaymentsTelemetry.KeyRefreshes.Add(1, new KeyValuePair<string, object?>(Telemetry.PaymentsTelemetry.Attributes.Outcome, outcome));
 
     /// <summary>The last good keys while they are younger than the maximum staleness; null (fail closed) after that.</summary>
     private SigningKeySet? UsableCurrent()

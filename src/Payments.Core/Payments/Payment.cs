@@ -1,4 +1,5 @@
 using Azure;
+using Payments.Core.Telemetry;
 
 namespace Payments.Core.Payments;
 
@@ -33,6 +34,9 @@ public sealed record Payment(
     DateTimeOffset EnqueuedAt,
     ETag ETag)
 {
+    /// <summary>The trace of the request that accepted the payment, when telemetry was on; kept through every move.</summary>
+    public PaymentTraceContext? TraceContext { get; init; }
+
     public bool IsTerminal => Status is PaymentStatus.Succeeded or PaymentStatus.Failed;
 
     /// <summary>The only transitions the state machine allows; everything else is refused by the caller.</summary>

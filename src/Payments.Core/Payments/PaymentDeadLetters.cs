@@ -46,6 +46,7 @@ public sealed partial class PaymentDeadLetters(TableClient table, QueueClient pa
         try
         {
             await table.AddEntityAsync(entity, cancellationToken);
+            Telemetry.PaymentsTelemetry.DeadLetters.Add(1);
             LogParked(messageId, reason);
         }
         catch (RequestFailedException exception) when (exception.Status == 409 && exception.ErrorCode == "EntityAlreadyExists")

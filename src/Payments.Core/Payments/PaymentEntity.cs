@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure.Data.Tables;
+using Payments.Core.Telemetry;
 
 namespace Payments.Core.Payments;
 
@@ -10,6 +11,17 @@ public static class PaymentEntity
 
     /// <summary>Table Storage's limit for one string property: 64 KiB, counted as UTF-16.</summary>
     public const int MaxStringPropertyBytes = 64 * 1024;
+
+    /// <summary>The W3C trace context of the accepting request (optional: payments accepted with telemetry off have none).</summary>
+    public const string TraceParentProperty = "TraceParent";
+    public const string TraceStateProperty = "TraceState";
+
+    /// <summary>The trace context stored on an entity (a payment or its due entry), or null when none or malformed.</summary>
+    public static PaymentTraceContext? TraceContextOf(TableEntity entity)
+    {
+        ArgumentNullException.ThrowIfNull(entity);
+        return PaymentTraceContext.Parse(entity.GetString(TraceParentProperty), entity.GetString(TraceStateProperty));
+    }
 
     /// <summary>The metadata exactly as it is stored (JSON, with the serializer's escaping), or null when there is none.</summary>
     public static string? MetadataJson(IReadOnlyDictionary<string, string> metadata)
@@ -39,6 +51,8 @@ public static class PaymentEntity
             ["CreatedAt"] = payment.CreatedAt,
             ["UpdatedAt"] = payment.UpdatedAt,
             ["EnqueuedAt"] = payment.EnqueuedAt,
+            [TraceParentProperty] = payment.TraceContext?.TraceParent,
+            [TraceStateProperty] = payment.TraceContext?.TraceState,
         };
         entity.ETag = payment.ETag;
         return entity;
@@ -69,6 +83,6 @@ public static class PaymentEntity
             entity.GetDateTimeOffset("CreatedAt") ?? default,
             entity.GetDateTimeOffset("UpdatedAt") ?? default,
             entity.GetDateTimeOffset("EnqueuedAt") ?? default,
-            entity.ETag);
+            entity.ETag) { TraceContext = TraceContextOf(entity) };
     }
 }

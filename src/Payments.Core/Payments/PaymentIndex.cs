@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using Idempotency.Tables;
+using Payments.Core.Telemetry;
 using Payments.Core.Storage;
 
 namespace Payments.Core.Payments;
@@ -89,7 +90,7 @@ public static class PaymentIndex
     {
         ArgumentNullException.ThrowIfNull(due);
         var paymentId = PaymentIdOf(due);
-        var rearmed = DueEntry(due.PartitionKey, paymentId, enqueuedAt);
+        var rearmed = DueEntry(due.PartitionKey, paymentId, enqueuedAt, PaymentEntity.TraceContextOf(due));
         if (string.Equals(rearmed.RowKey, due.RowKey, StringComparison.Ordinal))
         {
             // Re-armed within the second it was armed: the key stays, and replacing it on its ETag still claims the candidate.
@@ -114,10 +115,19 @@ public static class PaymentIndex
     private static string DueRowKeyPrefix(DateTimeOffset enqueuedAt) =>
         DuePrefix + enqueuedAt.ToUnixTimeSeconds().ToString("D11", CultureInfo.InvariantCulture) + "-";
 
-    private static TableEntity DueEntry(Payment payment) => DueEntry(payment.Id.PartitionKey, payment.Id.Value, payment.EnqueuedAt);
+    // The due entry carries the payment's trace context, so the completer re-enqueues into the accepting trace without
+    // reading the payment.
+    private static TableEntity DueEntry(Payment payment) =>
+        DueEntry(payment.Id.PartitionKey, payment.Id.Value, payment.EnqueuedAt, payment.TraceContext);
 
-    private static TableEntity DueEntry(string partitionKey, string paymentId, DateTimeOffset enqueuedAt) =>
-        new(partitionKey, DueRowKeyPrefix(enqueuedAt) + paymentId) { ["Kind"] = DueKindValue, [PaymentIdProperty] = paymentId };
+    private static TableEntity DueEntry(string partitionKey, string paymentId, DateTimeOffset enqueuedAt, PaymentTraceContext? traceContext) =>
+        new(partitionKey, DueRowKeyPrefix(enqueuedAt) + paymentId)
+        {
+            ["Kind"] = DueKindValue,
+            [PaymentIdProperty] = paymentId,
+            [PaymentEntity.TraceParentProperty] = traceContext?.TraceParent,
+            [PaymentEntity.TraceStateProperty] = traceContext?.TraceState,
+        };
 
     /// <summary>
     /// The cursor after an index row, read from its row key rather than from the stored time (which the store may keep
@@ -145,6 +155,10 @@ public static class PaymentIndex
         entry.RowKey = ViewStart(payment.MerchantId, view) + Position(payment.CreatedAt, payment.Id.Value);
         entry["Kind"] = KindValue;
         entry[PaymentIdProperty] = payment.Id.Value;
+
+        // A listing copy needs no trace: it is read for pages, never for work.
+        entry.Remove(PaymentEntity.TraceParentProperty);
+        entry.Remove(PaymentEntity.TraceStateProperty);
         entry.ETag = default;
         return entry;
     }

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Payments.Core.Payments.Gateway;
+using Payments.Core.Telemetry;
 
 namespace Payments.Core.Payments;
 
@@ -20,7 +22,30 @@ public sealed partial class PaymentPoisonSettler(PaymentRepository payments, IPa
             return new ProcessingOutcome.Unreadable(problem);
         }
 
-        var payment = await payments.FindAsync(message!.PaymentId, cancellationToken);
+        using var span = PaymentsTelemetry.StartPaymentWork(
+            PaymentsTelemetry.Spans.Settle, ActivityKind.Consumer, message!.PaymentId.Value, message.TraceContext);
+        try
+        {
+            var outcome = await SettleAsync(message, cancellationToken);
+            span?.SetTag(PaymentsTelemetry.Attributes.Outcome, PaymentProcessor.OutcomeName(outcome));
+            if (outcome is ProcessingOutcome.Settled settled)
+            {
+                PaymentsTelemetry.PoisonSettles.Add(
+                    1, new KeyValuePair<string, object?>(PaymentsTelemetry.Attributes.StatusTo, PaymentIndex.ViewOf(settled.Payment.Status)));
+            }
+
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            PaymentsTelemetry.Fail(span, ex);
+            throw;
+        }
+    }
+
+    private async Task<ProcessingOutcome> SettleAsync(PaymentMessage message, CancellationToken cancellationToken)
+    {
+        var payment = await payments.FindAsync(message.PaymentId, cancellationToken);
         for (var attempt = 0; payment is not null && attempt < MaxConflicts; attempt++)
         {
             if (payment.IsTerminal)
@@ -31,7 +56,9 @@ public sealed partial class PaymentPoisonSettler(PaymentRepository payments, IPa
 
             // Another delivery may be inside its charge right now. Voiding the gateway's key serializes the two: if
             // the void wins no charge can land any more, so failing is no guess; if the charge won, the payment succeeded.
-            var chargeFound = await gateway.VoidAsync(payment.Id.Value, cancellationToken) is VoidOutcome.AlreadyCharged;
+            var paymentId = payment.Id.Value;
+            var chargeFound = await PaymentsTelemetry.TraceGatewayAsync(
+                PaymentsTelemetry.Spans.GatewayVoid, paymentId, () => gateway.VoidAsync(paymentId, cancellationToken)) is VoidOutcome.AlreadyCharged;
             var (status, failureCode) = chargeFound
                 ? (PaymentStatus.Succeeded, (string?)null)
                 : (PaymentStatus.Failed, FailureCodes.ProcessingError);

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Payments.Core.Payments.Gateway;
+using Payments.Core.Telemetry;
 
 namespace Payments.Core.Payments;
 
@@ -45,7 +47,35 @@ public sealed partial class PaymentProcessor(PaymentRepository payments, IPaymen
             return new ProcessingOutcome.Unreadable(problem);
         }
 
-        var payment = await payments.FindAsync(message!.PaymentId, cancellationToken);
+        using var span = PaymentsTelemetry.StartPaymentWork(
+            PaymentsTelemetry.Spans.Process, ActivityKind.Consumer, message!.PaymentId.Value, message.TraceContext);
+        try
+        {
+            var outcome = await ProcessAsync(message, cancellationToken);
+            span?.SetTag(PaymentsTelemetry.Attributes.Outcome, OutcomeName(outcome));
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            PaymentsTelemetry.Fail(span, ex);
+            throw;
+        }
+    }
+
+    /// <summary>What an outcome is called on spans: a fixed, small set.</summary>
+    public static string OutcomeName(ProcessingOutcome outcome) => outcome switch
+    {
+        ProcessingOutcome.Settled { Payment.Status: var status } => PaymentIndex.ViewOf(status),
+        ProcessingOutcome.AlreadyTerminal => "duplicate",
+        ProcessingOutcome.UnknownPayment => "unknown_payment",
+        ProcessingOutcome.Unreadable => "unreadable",
+        ProcessingOutcome.Refunded => "refunded",
+        _ => "unknown",
+    };
+
+    private async Task<ProcessingOutcome> ProcessAsync(PaymentMessage message, CancellationToken cancellationToken)
+    {
+        var payment = await payments.FindAsync(message.PaymentId, cancellationToken);
         if (payment is null)
         {
             LogUnknownPayment(message.PaymentId.Value);
@@ -85,8 +115,7 @@ public sealed partial class PaymentProcessor(PaymentRepository payments, IPaymen
 
             // Processing: possibly left by a crashed attempt, or being charged by a concurrent delivery right now.
             // Charging again is safe: the gateway returns the original charge for the same key.
-            var outcome = await gateway.ChargeAsync(
-                new ChargeRequest(payment.Id.Value, payment.Amount, payment.Currency, payment.Source), cancellationToken);
+            var outcome = await ChargeAsync(payment, cancellationToken);
             var (status, failureCode, replayed) = outcome switch
             {
                 ChargeOutcome.Charged charged => (PaymentStatus.Succeeded, (string?)null, charged.Replayed),
@@ -113,9 +142,40 @@ public sealed partial class PaymentProcessor(PaymentRepository payments, IPaymen
         throw new InvalidOperationException($"Payment {payment.Id} kept changing under {MaxConflicts} attempts; the queue will retry.");
     }
 
+    private async Task<ChargeOutcome> ChargeAsync(Payment payment, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var result = "error";
+        try
+        {
+            var outcome = await PaymentsTelemetry.TraceGatewayAsync(PaymentsTelemetry.Spans.GatewayCharge, payment.Id.Value, () =>
+                gateway.ChargeAsync(new ChargeRequest(payment.Id.Value, payment.Amount, payment.Currency, payment.Source), cancellationToken));
+            result = outcome switch
+            {
+                ChargeOutcome.Charged { Replayed: true } => "replayed",
+                ChargeOutcome.Charged => "charged",
+                ChargeOutcome.Declined => "declined",
+                ChargeOutcome.Voided => "voided",
+                _ => "unknown",
+            };
+            return outcome;
+        }
+        catch (GatewayUnavailableException)
+        {
+            result = "unavailable";
+            throw;
+        }
+        finally
+        {
+            PaymentsTelemetry.ChargeDuration.Record(
+                Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(PaymentsTelemetry.Attributes.Outcome, result));
+        }
+    }
+
     private async Task<ProcessingOutcome> ReconcileFailedAsync(Payment payment, CancellationToken cancellationToken)
     {
-        if (await gateway.RefundAsync(payment.Id.Value, cancellationToken) is not { } refund)
+        if (await PaymentsTelemetry.TraceGatewayAsync(PaymentsTelemetry.Spans.GatewayRefund, payment.Id.Value,
+                () => gateway.RefundAsync(payment.Id.Value, cancellationToken)) is not { } refund)
         {
             LogAlreadyTerminal(payment.Id.Value, payment.Status);
             return new ProcessingOutcome.AlreadyTerminal(payment);

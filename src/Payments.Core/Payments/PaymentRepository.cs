@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Payments.Core.Telemetry;
 
 namespace Payments.Core.Payments;
 
@@ -44,6 +45,7 @@ public sealed class PaymentRepository(TableClient table, TimeProvider time)
         try
         {
             var responses = await table.SubmitTransactionAsync(PaymentIndex.Move(payment, next), cancellationToken);
+            PaymentsTelemetry.RecordTransition(PaymentIndex.ViewOf(payment.Status), PaymentIndex.ViewOf(to));
             return new PaymentChange.Changed(next with { ETag = responses.Value[0].Headers.ETag ?? default });
         }
         catch (TableTransactionFailedException ex) when (ex.Status == 412 && ex.FailedTransactionActionIndex is null or 0)

@@ -4,6 +4,7 @@ using Idempotency.Tables;
 using Microsoft.Extensions.Logging;
 using Payments.Core.Customers;
 using Payments.Core.Storage;
+using Payments.Core.Telemetry;
 
 namespace Payments.Core.Payments;
 
@@ -52,9 +53,16 @@ public sealed partial class PaymentService(
             return new AcceptOutcome.UnknownCustomer(customerId);
         }
 
+        // The accept span's context (or the invocation's, when only that is traced) is what the message carries, so the
+        // charge joins this request's trace.
+        using var span = PaymentsTelemetry.Source.StartActivity(PaymentsTelemetry.Spans.Accept);
+        span?.SetTag(PaymentsTelemetry.Attributes.PaymentId, id.Value);
         var now = time.GetUtcNow();
         var payment = new Payment(id, merchantId, request.Amount, request.Currency, request.Source, request.CustomerId,
-            request.Description, request.Metadata ?? [], PaymentStatus.Pending, null, now, now, now, default);
+            request.Description, request.Metadata ?? [], PaymentStatus.Pending, null, now, now, now, default)
+        {
+            TraceContext = PaymentTraceContext.FromCurrent(),
+        };
         if (!SubjectPartitions.Owns(merchantId, id.PartitionKey))
         {
             // The listing reads only the merchant's shards: a payment anywhere else would be invisible to it.
@@ -65,12 +73,15 @@ public sealed partial class PaymentService(
         if (!await commit(payment, batch, cancellationToken))
         {
             LogSuperseded(id.Value);
+            span?.SetTag(PaymentsTelemetry.Attributes.Outcome, "superseded");
             return new AcceptOutcome.Superseded();
         }
 
+        PaymentsTelemetry.RecordTransition("none", PaymentIndex.ViewOf(PaymentStatus.Pending));
+        span?.SetTag(PaymentsTelemetry.Attributes.Outcome, "accepted");
         try
         {
-            await messages.EnqueueAsync(id, cancellationToken);
+            await messages.EnqueueAsync(id, payment.TraceContext, cancellationToken);
         }
         catch (Exception ex) when (ex is RequestFailedException or AggregateException or HttpRequestException)
         {

@@ -24,4 +24,10 @@ public sealed class PaymentsOptions
     /// <summary>How long the simulated gateway holds a <c>tok_slowCharge</c> charge before recording it.</summary>
     [Range(0, 600_000, ErrorMessage = "Payments:SlowChargeMilliseconds is 0 to 600000 (how long tok_slowCharge waits before its charge lands).")]
     public int SlowChargeMilliseconds { get; set; } = 5_000;
+
+    /// <summary>
+    /// Whether payment messages carry the accepting request's W3C trace context (an optional field). Set false for the
+    /// first deployment over a build whose readers refused unknown properties, then true once every worker tolerates it.
+    /// </summary>
+    public bool MessageTraceContext { get; set; } = true;
 }

@@ -26,7 +26,8 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton(provider => new PaymentRepository(
             Clients(provider).GetTableClient(Names(provider).PaymentsTable), provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton(provider => new PaymentMessageSender(
-            Clients(provider).GetQueueClient(Names(provider).PaymentsQueue)));
+            Clients(provider).GetQueueClient(Names(provider).PaymentsQueue),
+            provider.GetRequiredService<IOptions<PaymentsOptions>>().Value.MessageTraceContext));
         services.AddSingleton(provider => new PaymentDeadLetters(
             Clients(provider).GetTableClient(Names(provider).DeadLettersTable), Clients(provider).GetQueueClient(Names(provider).PaymentsQueue),
             provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<PaymentDeadLetters>>()));

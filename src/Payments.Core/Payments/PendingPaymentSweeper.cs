@@ -2,7 +2,9 @@ using Azure;
 using Azure.Data.Tables;
 using Idempotency.Tables;
 using Microsoft.Extensions.Logging;
+using System.Diagnostics;
 using Payments.Core.Storage;
+using Payments.Core.Telemetry;
 
 namespace Payments.Core.Payments;
 
@@ -125,6 +127,8 @@ public sealed partial class PendingPaymentSweeper(
     private async Task<bool> RearmAndEnqueueAsync(TableClient table, TableEntity due, CancellationToken cancellationToken)
     {
         var paymentId = PaymentIndex.PaymentIdOf(due);
+        var stored = PaymentEntity.TraceContextOf(due);
+        using var span = PaymentsTelemetry.StartPaymentWork(PaymentsTelemetry.Spans.Requeue, ActivityKind.Producer, paymentId, stored);
         try
         {
             // Re-arm first, on the due entry's ETag: of two completers (or a completer and the processor) only one proceeds.
@@ -132,6 +136,7 @@ public sealed partial class PendingPaymentSweeper(
         }
         catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
         {
+            span?.SetTag(PaymentsTelemetry.Attributes.Outcome, "changed_meanwhile");
             return false;
         }
 
@@ -140,7 +145,10 @@ public sealed partial class PendingPaymentSweeper(
             throw new InvalidDataException($"Due entry {due.RowKey} names '{paymentId}', which is not a payment id.");
         }
 
-        await queue.EnqueueAsync(id, cancellationToken);
+        // The message continues the accepting trace: through this span when it is recorded, else as stored.
+        await queue.EnqueueAsync(id, PaymentTraceContext.FromActivity(span) ?? stored, cancellationToken);
+        span?.SetTag(PaymentsTelemetry.Attributes.Outcome, "requeued");
+        PaymentsTelemetry.SweeperRequeues.Add(1);
         LogRequeued(paymentId, due.RowKey);
         return true;
     }

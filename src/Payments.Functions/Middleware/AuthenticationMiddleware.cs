@@ -6,6 +6,7 @@ using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
 using Payments.Core.Auth;
+using Payments.Core.Telemetry;
 using Payments.Functions.Http;
 
 namespace Payments.Functions.Middleware;
@@ -57,16 +58,19 @@ public sealed partial class AuthenticationMiddleware(TokenVerifier verifier, ILo
                 }
 
                 LogInsufficientScope(logger, subjectId, definition.Name, request.Method, missingScope);
+                RecordTokenFailure("InsufficientScope");
                 response = await InsufficientScopeAsync(request, caller, missingScope, cancellationToken);
                 break;
 
             case TokenVerification.Rejected rejected:
                 LogRejected(logger, definition.Name, rejected.Reason, rejected.Subject is { } subject ? SubjectLogId.Of(subject) : "unknown");
+                RecordTokenFailure(rejected.Reason.ToString());
                 response = await UnauthorizedAsync(request, rejected, cancellationToken);
                 break;
 
             case TokenVerification.KeysUnavailable unavailable:
                 LogKeysUnavailable(logger, definition.Name);
+                RecordTokenFailure("KeysUnavailable");
                 response = await ProblemResponses.WriteAsync(request, new ProblemDetails(
                     Type: ProblemBase + "authentication-unavailable",
                     Title: "Authentication is temporarily unavailable",
@@ -143,6 +147,10 @@ public sealed partial class AuthenticationMiddleware(TokenVerifier verifier, ILo
 
         context.GetInvocationResult().Value = response;
     }
+
+    /// <summary>The reason is a name from a fixed set (<see cref="TokenRejectionReason"/> and two of this middleware's own), never token content.</summary>
+    private static void RecordTokenFailure(string reason) =>
+        PaymentsTelemetry.TokenFailures.Add(1, new KeyValuePair<string, object?>(PaymentsTelemetry.Attributes.Reason, reason));
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "Rejected a call to {FunctionName}: {Reason} (subject {SubjectId})")]
     private static partial void LogRejected(ILogger logger, string functionName, TokenRejectionReason reason, string subjectId);
