@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Customers;
 using Payments.Core.Payments;
