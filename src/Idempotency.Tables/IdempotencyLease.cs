@@ -75,6 +75,9 @@ public sealed class IdempotencyLease
 
     public DateTimeOffset LockedUntil { get; }
 
+    /// <summary>Claim-first: when the claimed record's retention ends, which names its expiry entry (released with it).</summary>
+    internal DateTimeOffset? ExpiresAt { get; init; }
+
     public IdempotencyLeaseState State { get; private set; } = IdempotencyLeaseState.Active;
 
     /// <summary>

@@ -39,6 +39,10 @@ internal sealed record IdempotencyRecord(
     public const string BodyChunksProperty = "ResponseBodyChunks";
     public const string BodyChunkPrefix = "ResponseBody";
 
+    /// <summary>Row keys of expiry entries start with this: <c>exp-{expiry hour}-{record row key}</c>, beside the record.</summary>
+    public const string ExpiryEntryPrefix = "exp-";
+    private const string ExpiryHourFormat = "yyyyMMddHH";
+
     public bool IsCompleted => State == CompletedState;
 
     /// <summary>Whether the record is for this very request (same caller, key and fingerprint).</summary>
@@ -95,6 +99,31 @@ internal sealed record IdempotencyRecord(
         entity[BodyChunksProperty] = chunks;
         return entity;
     }
+
+    /// <summary>
+    /// The expiry entry of a record as <paramref name="record"/> writes it: in the record's partition, named by the hour
+    /// its retention ends, so the reaper finds expired records with one RowKey range per partition. Every write that sets
+    /// a record's expiry upserts it in the same entity group transaction (no extra storage transaction).
+    /// </summary>
+    public static TableTransactionAction UpsertExpiryEntry(TableEntity record) =>
+        new(TableTransactionActionType.UpsertReplace, ExpiryEntry(record.PartitionKey, record.RowKey,
+            record.GetDateTimeOffset(ExpiresAtProperty) ?? throw new ArgumentException("The record has no expiry.", nameof(record))));
+
+    public static TableEntity ExpiryEntry(string partitionKey, string recordRowKey, DateTimeOffset expiresAt) =>
+        new(partitionKey, ExpiryEntryPrefix + ExpiryHour(expiresAt) + "-" + recordRowKey);
+
+    /// <summary>
+    /// The expiry entries of partition <paramref name="partitionKey"/> whose hour ended before <paramref name="now"/>'s
+    /// hour began: every record they name expired before <paramref name="now"/>, unless a later write renewed it (then
+    /// it has an entry of a later hour too).
+    /// </summary>
+    public static string ExpiredEntriesFilter(string partitionKey, DateTimeOffset now) =>
+        TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey} and RowKey ge {ExpiryEntryPrefix} and RowKey lt {ExpiryEntryPrefix + ExpiryHour(now)}");
+
+    /// <summary>The row key of the record an expiry entry names.</summary>
+    public static string RecordRowKeyOf(string expiryEntryRowKey) => expiryEntryRowKey[(ExpiryEntryPrefix.Length + ExpiryHourFormat.Length + 1)..];
+
+    private static string ExpiryHour(DateTimeOffset at) => at.UtcDateTime.ToString(ExpiryHourFormat, CultureInfo.InvariantCulture);
 
     public static IdempotencyRecord Read(TableEntity entity)
     {

@@ -42,8 +42,9 @@ public sealed class IdempotencyStore
     public IdempotencyOptions Options => _options;
 
     /// <summary>
-    /// Claims <paramref name="key"/> for <paramref name="subject"/>. A first request costs one transaction (the insert);
-    /// a replay, a mismatch or an in-progress answer costs two (the failed insert and one point read).
+    /// Claims <paramref name="key"/> for <paramref name="subject"/>. A first request costs one transaction (the insert,
+    /// batched with the record's expiry entry); a replay, a mismatch or an in-progress answer costs two (the failed insert
+    /// and one point read).
     /// </summary>
     public async Task<ClaimOutcome> ClaimAsync(string subject, IdempotencyKey key, RequestFingerprint fingerprint, CancellationToken cancellationToken)
     {
@@ -64,10 +65,12 @@ public sealed class IdempotencyStore
             var fresh = IdempotencyRecord.InProgress(recordKey, subject, key, fingerprint, attemptId, generation, 1, now, _options);
             try
             {
-                var added = await Table.AddEntityAsync(fresh, cancellationToken);
-                return Claimed(recordKey, subjectId, subject, key, fingerprint, attemptId, generation, 1, now + _options.Lock, added.Headers.ETag);
+                var added = await Table.SubmitTransactionAsync(
+                    [new TableTransactionAction(TableTransactionActionType.Add, fresh), IdempotencyRecord.UpsertExpiryEntry(fresh)], cancellationToken);
+                return Claimed(recordKey, subjectId, subject, key, fingerprint, attemptId, generation, 1, now + _options.Lock, added.Value[0].Headers.ETag,
+                    now + _options.Retention);
             }
-            catch (RequestFailedException ex) when (ex.Status == 409)
+            catch (TableTransactionFailedException ex) when (ex.Status == 409)
             {
                 // The key exists: fall through to look at it.
             }
@@ -83,7 +86,7 @@ public sealed class IdempotencyStore
             if (existing.AttemptId is { } written && ownAttempts.Contains(written) && !existing.IsCompleted)
             {
                 return Claimed(recordKey, subjectId, subject, key, fingerprint, written, existing.Generation ?? string.Empty,
-                    existing.Executions, existing.LockedUntil, existing.ETag);
+                    existing.Executions, existing.LockedUntil, existing.ETag, existing.ExpiresAt);
             }
 
             if (existing.ExpiresAt <= now)
@@ -95,7 +98,7 @@ public sealed class IdempotencyStore
                 if (replaced is ETag etag)
                 {
                     _logger.ExpiredReplaced(recordKey.LogId, subjectId, existing.ExpiresAt);
-                    return Claimed(recordKey, subjectId, subject, key, fingerprint, attemptId, generation, 1, now + _options.Lock, etag);
+                    return Claimed(recordKey, subjectId, subject, key, fingerprint, attemptId, generation, 1, now + _options.Lock, etag, now + _options.Retention);
                 }
 
                 continue;
@@ -126,7 +129,7 @@ public sealed class IdempotencyStore
             if (takeover is ETag takenETag)
             {
                 _logger.TakenOver(recordKey.LogId, subjectId, existing.LockedUntil, execution);
-                return Claimed(recordKey, subjectId, subject, key, fingerprint, attemptId, kept, execution, now + _options.Lock, takenETag);
+                return Claimed(recordKey, subjectId, subject, key, fingerprint, attemptId, kept, execution, now + _options.Lock, takenETag, now + _options.Retention);
             }
         }
 
@@ -155,10 +158,13 @@ public sealed class IdempotencyStore
         var attemptId = IdempotencyRecord.NewAttemptId();
         try
         {
-            var updated = await Table.UpdateEntityAsync(CompletedEntity(lease, attemptId, response), lease.ETag!.Value, TableUpdateMode.Replace, cancellationToken);
-            return (LeaseCompletion.Completed, updated.Headers.ETag ?? default, attemptId);
+            var completed = CompletedEntity(lease, attemptId, response);
+            var updated = await Table.SubmitTransactionAsync(
+                [new TableTransactionAction(TableTransactionActionType.UpdateReplace, completed, lease.ETag!.Value), IdempotencyRecord.UpsertExpiryEntry(completed)],
+                cancellationToken);
+            return (LeaseCompletion.Completed, updated.Value[0].Headers.ETag ?? default, attemptId);
         }
-        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
         {
             // A 412 can also mean our own write went through and only its answer was lost (the SDK retried with the
             // old ETag). One read tells the two apart by the attempt id; this costs a transaction only on this rare path.
@@ -175,7 +181,7 @@ public sealed class IdempotencyStore
     /// <summary>
     /// The one rule for a handler's transaction in both modes. The record rides in the transaction with a fresh attempt
     /// id: claim-first as an ETag-conditional completion of the lease's in-progress record; claimless as an insert (or an
-    /// ETag-conditional replace of an expired record). When the transaction fails on a conflict (409, 412, 404), one
+    /// ETag-conditional replace of an expired record); with it rides the record's expiry entry. When the transaction fails on a conflict (409, 412, 404), one
     /// read of the record decides: this write's attempt id means the transaction committed and only its answer was lost
     /// (the SDK retried it); otherwise the key belongs to another attempt, whose outcome is the answer.
     /// </summary>
@@ -203,8 +209,8 @@ public sealed class IdempotencyStore
                 : new(TableTransactionActionType.Add, record);
             try
             {
-                var responses = await Table.SubmitTransactionAsync([.. actions, recordAction], cancellationToken);
-                return new Submission(attemptId, responses.Value[^1].Headers.ETag, null);
+                var responses = await Table.SubmitTransactionAsync([.. actions, recordAction, IdempotencyRecord.UpsertExpiryEntry(record)], cancellationToken);
+                return new Submission(attemptId, responses.Value[actions.Count].Headers.ETag, null);
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 or 404)
             {
@@ -265,6 +271,27 @@ public sealed class IdempotencyStore
 
     internal async Task<LeaseRelease> ReleaseAsync(IdempotencyLease lease, CancellationToken cancellationToken)
     {
+        if (lease.ExpiresAt is { } expiresAt)
+        {
+            // The record and its expiry entry go together, so a released key leaves nothing behind.
+            var entry = IdempotencyRecord.ExpiryEntry(lease.PartitionKey, lease.RowKey, expiresAt);
+            try
+            {
+                await Table.SubmitTransactionAsync(
+                    [new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(lease.PartitionKey, lease.RowKey), lease.ETag!.Value),
+                     new TableTransactionAction(TableTransactionActionType.Delete, entry, ETag.All)], cancellationToken);
+                return LeaseRelease.Released;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == 404 && ex.FailedTransactionActionIndex == 1)
+            {
+                // The entry is gone already (the reaper took it for stale): delete the record alone, below.
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
+            {
+                return LeaseRelease.LeaseLost;
+            }
+        }
+
         try
         {
             var deleted = await Table.DeleteEntityAsync(lease.PartitionKey, lease.RowKey, lease.ETag!.Value, cancellationToken);
@@ -299,21 +326,25 @@ public sealed class IdempotencyStore
 
     private ClaimOutcome.Claimed Claimed(
         IdempotencyRecordKey recordKey, string subjectId, string subject, IdempotencyKey key, RequestFingerprint fingerprint, string attemptId,
-        string generation, int execution, DateTimeOffset lockedUntil, ETag? etag)
+        string generation, int execution, DateTimeOffset lockedUntil, ETag? etag, DateTimeOffset expiresAt)
     {
         _logger.Claimed(recordKey.LogId, subjectId, execution, lockedUntil);
         return new ClaimOutcome.Claimed(new IdempotencyLease(this, IdempotencyMode.ClaimFirst, recordKey, subject, key, fingerprint, attemptId,
-            generation, execution, lockedUntil, etag ?? throw new InvalidOperationException("Table storage answered a write without an ETag.")));
+            generation, execution, lockedUntil, etag ?? throw new InvalidOperationException("Table storage answered a write without an ETag."))
+        {
+            ExpiresAt = expiresAt,
+        });
     }
 
     private async Task<ETag?> TryReplaceAsync(TableEntity entity, ETag ifMatch, CancellationToken cancellationToken)
     {
         try
         {
-            var response = await Table.UpdateEntityAsync(entity, ifMatch, TableUpdateMode.Replace, cancellationToken);
-            return response.Headers.ETag;
+            var response = await Table.SubmitTransactionAsync(
+                [new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, ifMatch), IdempotencyRecord.UpsertExpiryEntry(entity)], cancellationToken);
+            return response.Value[0].Headers.ETag;
         }
-        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        catch (TableTransactionFailedException ex) when (ex.Status is 412 or 404)
         {
             return null; // someone else changed or removed it first: re-evaluate
         }

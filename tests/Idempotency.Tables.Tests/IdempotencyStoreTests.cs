@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Azure;
 using Azure.Data.Tables;
@@ -21,7 +22,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
     private static IdempotencyLease Lease(ClaimOutcome outcome) => Assert.IsType<ClaimOutcome.Claimed>(outcome).Lease;
 
     [Fact]
-    public async Task ClaimAsync_WhenKeyIsNew_ShouldClaimWithOneInsert()
+    public async Task ClaimAsync_WhenKeyIsNew_ShouldClaimWithOneInsertBatchedWithItsExpiryEntry()
     {
         var h = await IdempotencyHarness.CreateAsync(azurite);
         var lease = Lease(await h.Store.ClaimAsync(Subject, IdempotencyKey.Parse("k1"), Fingerprint, CancellationToken.None));
@@ -30,9 +31,11 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
         Assert.False(lease.IsTakeover);
         Assert.Equal(h.Time.GetUtcNow().AddSeconds(30), lease.LockedUntil);
         Assert.Equal(1, h.Counter.Snapshot().Total);
-        Assert.Equal(1, h.Counter.Snapshot()[StorageOperation.EntityInsert]);
+        Assert.Equal(1, h.Counter.Snapshot()[StorageOperation.TableBatch]);
         var stored = (await h.PlainTable.GetEntityAsync<TableEntity>(lease.PartitionKey, lease.RowKey)).Value;
         Assert.Equal("in_progress", stored.GetString("State"));
+        var expiryHour = h.Time.GetUtcNow().AddHours(h.Options.RetentionHours).UtcDateTime.ToString("yyyyMMddHH", CultureInfo.InvariantCulture);
+        Assert.True((await h.PlainTable.GetEntityIfExistsAsync<TableEntity>(lease.PartitionKey, $"exp-{expiryHour}-{lease.RowKey}")).HasValue);
         Assert.Equal(Subject, stored.GetString("Subject"));
         Assert.Equal("k1", stored.GetString("IdempotencyKey"));
         Assert.Equal(lease.ETag, stored.ETag);
@@ -56,7 +59,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
             replay.Response.Headers);
         var counted = h.Counter.Snapshot();
         Assert.Equal(2, counted.Total);
-        Assert.Equal(1, counted[StorageOperation.EntityInsert]);
+        Assert.Equal(1, counted[StorageOperation.TableBatch]); // the insert that failed
         Assert.Equal(1, counted[StorageOperation.EntityRead]);
     }
 
@@ -197,6 +200,11 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
 
         Assert.Equal(LeaseRelease.Released, await lease.ReleaseAsync(CancellationToken.None));
 
+        using (StrictStoragePolicy.InspectionByTest())
+        {
+            Assert.Empty(await h.PlainTable.QueryAsync<TableEntity>().ToListAsync()); // the record and its expiry entry went together
+        }
+
         Assert.Equal(1, Lease(await h.Store.ClaimAsync(Subject, key, Fingerprint, CancellationToken.None)).Execution);
     }
 
@@ -274,7 +282,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
         var key = IdempotencyKey.Parse("k1");
         var lease = Lease(await h.Store.ClaimAsync(Subject, key, Fingerprint, CancellationToken.None));
         // The replace reaches the service, the 503 that comes back is invented: the SDK retries with the old ETag and gets 412.
-        var fault = h.Faults.Add(StorageOperation.EntityReplace, StorageFaultKind.ServiceUnavailable, StorageFaultTiming.AfterSending, times: 1);
+        var fault = h.Faults.Add(StorageOperation.TableBatch, StorageFaultKind.ServiceUnavailable, StorageFaultTiming.AfterSending, times: 1);
 
         Assert.Equal(LeaseCompletion.Completed, await lease.CompleteAsync(Response(), CancellationToken.None));
 
@@ -286,7 +294,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
     public async Task ClaimAsync_WhenTheAnswerToTheInsertIsLost_ShouldRecognizeItsOwnClaim()
     {
         var h = await IdempotencyHarness.CreateAsync(azurite);
-        var fault = h.Faults.Add(StorageOperation.EntityInsert, StorageFaultKind.NetworkError, StorageFaultTiming.AfterSending, times: 1);
+        var fault = h.Faults.Add(StorageOperation.TableBatch, StorageFaultKind.NetworkError, StorageFaultTiming.AfterSending, times: 1);
 
         var lease = Lease(await h.Store.ClaimAsync(Subject, IdempotencyKey.Parse("k1"), Fingerprint, CancellationToken.None));
 
@@ -309,7 +317,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
     public async Task ClaimAsync_WhenStoreAnswers503OnEveryAttempt_ShouldThrowForTheCallerToMap()
     {
         var h = await IdempotencyHarness.CreateAsync(azurite);
-        var fault = h.Faults.Add(StorageOperation.EntityInsert, StorageFaultKind.ServiceUnavailable, StorageFaultTiming.BeforeSending);
+        var fault = h.Faults.Add(StorageOperation.TableBatch, StorageFaultKind.ServiceUnavailable, StorageFaultTiming.BeforeSending);
 
         var failed = await Assert.ThrowsAsync<RequestFailedException>(
             () => h.Store.ClaimAsync(Subject, IdempotencyKey.Parse("k1"), Fingerprint, CancellationToken.None));

@@ -437,7 +437,7 @@ public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
     {
         var h = await IdempotencyHarness.CreateAsync(azurite);
         var handler = new CountingHandler();
-        var fault = h.Faults.Add(StorageOperation.EntityInsert, kind, StorageFaultTiming.BeforeSending);
+        var fault = h.Faults.Add(StorageOperation.TableBatch, kind, StorageFaultTiming.BeforeSending);
 
         var unavailable = await h.Processor.ProcessAsync(Request("k1"), handler.Handle, CancellationToken.None);
         h.Faults.Remove(fault);
@@ -457,10 +457,15 @@ public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
     {
         var h = await IdempotencyHarness.CreateAsync(azurite);
         var handler = new CountingHandler();
-        var fault = h.Faults.Add(StorageOperation.EntityReplace, StorageFaultKind.ServiceUnavailable, StorageFaultTiming.BeforeSending);
+        StorageFaultRule? fault = null;
 
-        var first = await h.Processor.ProcessAsync(Request("k1"), handler.Handle, CancellationToken.None);
-        h.Faults.Remove(fault);
+        // The fault starts once the claim is in: it hits only the completion.
+        var first = await h.Processor.ProcessAsync(Request("k1"), (lease, ct) =>
+        {
+            fault = h.Faults.Add(StorageOperation.TableBatch, StorageFaultKind.ServiceUnavailable, StorageFaultTiming.BeforeSending);
+            return handler.Handle(lease, ct);
+        }, CancellationToken.None);
+        h.Faults.Remove(fault!);
         var retryWithinLock = await h.Processor.ProcessAsync(Request("k1"), handler.Handle, CancellationToken.None);
         h.Time.Advance(TimeSpan.FromSeconds(h.Options.LockSeconds + 1));
         var retryAfterLock = await h.Processor.ProcessAsync(Request("k1"), handler.Handle, CancellationToken.None);
@@ -481,9 +486,12 @@ public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
     {
         var h = await IdempotencyHarness.CreateAsync(azurite);
         var handler = new CountingHandler();
-        h.Faults.Add(StorageOperation.EntityReplace, StorageFaultKind.NetworkError, StorageFaultTiming.AfterSending, times: 1);
-
-        var first = await h.Processor.ProcessAsync(Request("k1"), handler.Handle, CancellationToken.None);
+        // Added once the claim is in: the completion's answer is the one lost.
+        var first = await h.Processor.ProcessAsync(Request("k1"), (lease, ct) =>
+        {
+            h.Faults.Add(StorageOperation.TableBatch, StorageFaultKind.NetworkError, StorageFaultTiming.AfterSending, times: 1);
+            return handler.Handle(lease, ct);
+        }, CancellationToken.None);
         var retry = await h.Processor.ProcessAsync(Request("k1"), handler.Handle, CancellationToken.None);
 
         AssertIdenticalReplay(first, retry);
@@ -502,10 +510,9 @@ public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
         var replay = h.Counter.Reset();
 
         Assert.Equal(2, first.Total);
-        Assert.Equal(1, first[StorageOperation.EntityInsert]);
-        Assert.Equal(1, first[StorageOperation.EntityReplace]);
+        Assert.Equal(2, first[StorageOperation.TableBatch]); // claim and completion, each batched with the expiry entry
         Assert.Equal(2, replay.Total);
-        Assert.Equal(1, replay[StorageOperation.EntityInsert]);
+        Assert.Equal(1, replay[StorageOperation.TableBatch]); // the claim that failed
         Assert.Equal(1, replay[StorageOperation.EntityRead]);
     }
 
@@ -529,8 +536,7 @@ public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
 
         // Claim + the handler's own batch (resource and completion together): the completion itself costs nothing extra.
         Assert.Equal(2, counted.Total);
-        Assert.Equal(1, counted[StorageOperation.EntityInsert]);
-        Assert.Equal(1, counted[StorageOperation.TableBatch]);
+        Assert.Equal(2, counted[StorageOperation.TableBatch]);
         AssertIdenticalReplay(first, replay);
         Assert.Equal(1, executions);
     }

@@ -6,22 +6,11 @@ using Payments.Core.Storage.Diagnostics;
 namespace Payments.Testing;
 
 /// <summary>
-/// A job that still queries across partitions, allowed by name and up to a bound so the suite stays green while it
-/// exists, and so any other cross-partition query fails. Each one is legacy, to be removed when its job reads only
-/// candidates (docs/scale.md).
+/// A cross-partition query allowed by name and up to a bound. No job of the app needs one (docs/scale.md: the outbox
+/// completer and the reaper read one RowKey range per partition), so the guard has none by default; this exists for a
+/// test that proves the mechanism, and for a job that would ever need one to be named and bounded, never silent.
 /// </summary>
 public sealed record StorageGuardAllowance(string Name, Func<string, string, bool> Matches, int MaxRequests);
-
-public static class StorageGuardAllowances
-{
-    /// <summary>LEGACY, to be removed: the idempotency reaper scans a row-key range in every partition for expired records.</summary>
-    public static readonly StorageGuardAllowance IdempotencyReaper = new(
-        "legacy idempotency reaper scan",
-        (_, filter) => filter.StartsWith("RowKey ge 'idem-' and RowKey lt 'idem.' and ExpiresAt lt datetime'", StringComparison.Ordinal),
-        MaxRequests: 200);
-
-    public static IReadOnlyList<StorageGuardAllowance> Legacy { get; } = [IdempotencyReaper];
-}
 
 /// <summary>
 /// The strict storage guard: looks at every storage request a client (<see cref="StrictStoragePolicy"/>) or the app's
@@ -31,7 +20,7 @@ public static class StorageGuardAllowances
 /// </summary>
 public sealed class StorageGuard(IEnumerable<StorageGuardAllowance>? allowances = null)
 {
-    private readonly IReadOnlyList<StorageGuardAllowance> _allowances = allowances?.ToArray() ?? StorageGuardAllowances.Legacy;
+    private readonly IReadOnlyList<StorageGuardAllowance> _allowances = allowances?.ToArray() ?? [];
     private readonly ConcurrentDictionary<string, int> _allowanceUse = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _violations = new();
     private readonly object _countLock = new();

@@ -10,8 +10,10 @@ namespace Payments.Testing;
 /// Answers chosen storage requests with 400 (PropertyValueTooLarge) without sending them, the way Table Storage refuses
 /// an entity over its limits: nothing is written. For proving that a refused write is a 4xx problem, never a 500.
 /// </summary>
-public sealed class StorageRejectionPolicy(StorageOperation operation, int times) : HttpPipelinePolicy
+/// <param name="skip">Matching requests let through before the first refusal (a claim-first claim is a batch too).</param>
+public sealed class StorageRejectionPolicy(StorageOperation operation, int times, int skip = 0) : HttpPipelinePolicy
 {
+    private int _skip = skip;
     private int _remaining = times;
     private int _fired;
 
@@ -23,7 +25,7 @@ public sealed class StorageRejectionPolicy(StorageOperation operation, int times
     public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (StorageOperations.Classify(message.Request) == operation && Interlocked.Decrement(ref _remaining) >= 0)
+        if (StorageOperations.Classify(message.Request) == operation && Interlocked.Decrement(ref _skip) < 0 && Interlocked.Decrement(ref _remaining) >= 0)
         {
             Interlocked.Increment(ref _fired);
             message.Response = new Refusal(message.Request.ClientRequestId);

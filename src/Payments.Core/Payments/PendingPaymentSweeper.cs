@@ -34,19 +34,17 @@ public sealed partial class PendingPaymentSweeper(
 {
     /// <summary>The checkpoint's partition: not a 3-hex partition of the rule, so no payment ever shares it.</summary>
     public const string CheckpointPartition = "outbox";
-    private const string CheckpointRow = "completer-checkpoint";
-    private const string NextPartitionProperty = "NextPartition";
-    private const int PartitionsPerWave = 16;
+    private static readonly PartitionWalk Walk = new(CheckpointPartition, "completer-checkpoint");
 
     /// <summary>One full pass over every partition, at most <paramref name="maxPayments"/> candidates.</summary>
     public Task<SweepResult> SweepAsync(TimeSpan staleAfter, int maxPayments, CancellationToken cancellationToken) =>
         SweepAsync(staleAfter, maxPayments, SubjectPartitions.Count, cancellationToken);
 
     /// <summary>
-    /// One bounded run: from the checkpoint, at most <paramref name="maxPartitions"/> partitions (queried 16 at a time)
-    /// and at most <paramref name="maxPayments"/> candidates; the next run starts where this one stopped (at the partition
-    /// that still has candidates when the batch filled up). Entities read are the candidates, plus at most 15 batches'
-    /// worth when a wave holds more candidates than the batch has room for.
+    /// One bounded run (<see cref="PartitionWalk"/>): from the checkpoint, at most <paramref name="maxPartitions"/>
+    /// partitions (queried 16 at a time) and at most <paramref name="maxPayments"/> candidates; the next run starts where
+    /// this one stopped (at the partition that still has candidates when the batch filled up). Entities read are the
+    /// candidates, plus at most 15 batches' worth when a wave holds more candidates than the batch has room for.
     /// </summary>
     public async Task<SweepResult> SweepAsync(TimeSpan staleAfter, int maxPayments, int maxPartitions, CancellationToken cancellationToken)
     {
@@ -54,74 +52,28 @@ public sealed partial class PendingPaymentSweeper(
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPartitions, 1);
         var table = payments.Table;
         var cutoff = time.GetUtcNow() - staleAfter;
-        var start = await ReadCheckpointAsync(table, cancellationToken);
-        var limit = Math.Min(maxPartitions, SubjectPartitions.Count);
-        int examined = 0, requeued = 0, changed = 0, partitionsRead = 0;
-        var next = start;
-        var stopped = false;
-        for (var i = 0; i < limit && !stopped; i += PartitionsPerWave)
-        {
-            // A wave of partitions queried together: a run costs its round trips divided by the wave, not summed.
-            var room = maxPayments - examined;
-            var wave = Enumerable.Range(start + i, Math.Min(PartitionsPerWave, limit - i)).ToArray();
-            var pages = await Task.WhenAll(wave.Select(index =>
-                FirstPageAsync(table, PaymentIndex.DueFilter(SubjectPartitions.At(index), cutoff), Math.Min(room, 1000), cancellationToken)));
-            partitionsRead += wave.Length;
-            for (var k = 0; k < wave.Length && !stopped; k++)
+        int requeued = 0, changed = 0;
+        var walked = await Walk.RunAsync(table, partition => PaymentIndex.DueFilter(partition, cutoff), maxPayments, maxPartitions,
+            async (_, dues, ct) =>
             {
-                next = wave[k];
-                foreach (var due in pages[k].Values)
+                foreach (var due in dues)
                 {
-                    if (examined >= maxPayments)
+                    if (await RearmAndEnqueueAsync(table, due, ct))
                     {
-                        stopped = true; // candidates remain here: the next run starts with this partition
-                        break;
-                    }
-
-                    examined++;
-                    if (await RearmAndEnqueueAsync(table, due, cancellationToken))
-                    {
-                        requeued++;
+                        Interlocked.Increment(ref requeued);
                     }
                     else
                     {
-                        changed++;
+                        Interlocked.Increment(ref changed);
                     }
                 }
-
-                if (!stopped && pages[k].ContinuationToken is not null)
-                {
-                    stopped = true; // more candidates than one page: the next run starts with this partition
-                }
-
-                if (!stopped)
-                {
-                    next = wave[k] + 1;
-                    stopped = examined >= maxPayments;
-                }
-            }
-        }
-
-        await table.UpsertEntityAsync(
-            new TableEntity(CheckpointPartition, CheckpointRow) { [NextPartitionProperty] = next % SubjectPartitions.Count },
-            TableUpdateMode.Replace, cancellationToken);
-        return new SweepResult(examined, requeued, changed) { PartitionsRead = partitionsRead, NextPartition = SubjectPartitions.At(next) };
-    }
-
-    private static async Task<Page<TableEntity>> FirstPageAsync(TableClient table, string filter, int size, CancellationToken cancellationToken)
-    {
-        await foreach (var page in table.QueryAsync<TableEntity>(filter, size, cancellationToken: cancellationToken).AsPages(pageSizeHint: size))
+            },
+            cancellationToken);
+        return new SweepResult(walked.Candidates, requeued, changed)
         {
-            return page;
-        }
-
-        throw new InvalidOperationException("A table query answered no page at all.");
-    }
-
-    private static async Task<int> ReadCheckpointAsync(TableClient table, CancellationToken cancellationToken)
-    {
-        var checkpoint = await table.GetEntityIfExistsAsync<TableEntity>(CheckpointPartition, CheckpointRow, cancellationToken: cancellationToken);
-        return checkpoint.HasValue && checkpoint.Value?.GetInt32(NextPartitionProperty) is { } next ? next : 0;
+            PartitionsRead = walked.PartitionsRead,
+            NextPartition = SubjectPartitions.At(walked.NextPartition),
+        };
     }
 
     private async Task<bool> RearmAndEnqueueAsync(TableClient table, TableEntity due, CancellationToken cancellationToken)

@@ -45,7 +45,8 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
     public async Task CreateCustomer_WhenTheCommittedBatchLosesItsAnswer_ShouldCreateOnceRecognizedByItsAttemptId()
     {
         var app = await App.CreateAsync(azurite);
-        var drop = app.Faults.Add(StorageOperation.TableBatch, StorageFaultKind.NetworkError, StorageFaultTiming.AfterSending, times: 1);
+        // The second batch: the first is the claim (claim-first), the second the customer's own with the completion.
+        var drop = app.Faults.Add(NthRequest.Of(StorageOperation.TableBatch, 2), StorageFaultKind.NetworkError, StorageFaultTiming.AfterSending, times: 1);
 
         var first = await app.CreateCustomerAsync("lost-answer", "ada@example.com");
         var retry = await app.CreateCustomerAsync("lost-answer", "ada@example.com");
@@ -63,8 +64,9 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
         App? app = null;
         IdempotentResponse? taker = null;
         // Just before the slow attempt's batch goes out, its lock expires and a retry takes the key over and finishes.
+        var slowAttemptsBatch = NthRequest.Of(StorageOperation.TableBatch, 2); // the first is its claim
         var takeover = new RequestHookPolicy(
-            message => StorageOperations.Classify(message.Request) == StorageOperation.TableBatch,
+            message => slowAttemptsBatch(message.Request),
             async () =>
             {
                 app!.Time.Advance(app.Options.Lock + TimeSpan.FromSeconds(1));
@@ -136,7 +138,8 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
         var app = await App.CreateAsync(azurite);
         var old = await app.CreatePaymentAsync("reuse-reaped");
         var oldPayment = Assert.Single(await app.PaymentsAsync());
-        app.Time.Advance(app.Options.Retention + TimeSpan.FromSeconds(1));
+        // The reaper reads expiry entries of past hours: a record is reaped within the hour after it expired.
+        app.Time.Advance(app.Options.Retention + TimeSpan.FromHours(1));
         Assert.Equal(1, (await app.Reaper.ReapAsync(app.PaymentsTable.Name, CancellationToken.None)).Deleted);
 
         var renewed = await app.CreatePaymentAsync("reuse-reaped");
@@ -166,7 +169,7 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
     {
         var app = await App.CreateAsync(azurite);
         var old = await app.CreateCustomerAsync("reuse-reaped", "mae@example.com");
-        app.Time.Advance(app.Options.Retention + TimeSpan.FromSeconds(1));
+        app.Time.Advance(app.Options.Retention + TimeSpan.FromHours(1));
         Assert.Equal(1, (await app.Reaper.ReapAsync(app.CustomersTable.Name, CancellationToken.None)).Deleted);
 
         var renewed = await app.CreateCustomerAsync("reuse-reaped", "mae.new@example.com");
@@ -213,7 +216,7 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
     [Fact]
     public async Task CreateCustomer_WhenStorageRefusesTheBatchAs400_ShouldAnswerAProblemAndReleaseTheKey()
     {
-        var refuse = new StorageRejectionPolicy(StorageOperation.TableBatch, times: 1);
+        var refuse = new StorageRejectionPolicy(StorageOperation.TableBatch, times: 1, skip: 1); // the claim's batch goes through
         var app = await App.CreateAsync(azurite, refuse);
 
         var refused = await app.CreateCustomerAsync("refused", "zoe@example.com");
