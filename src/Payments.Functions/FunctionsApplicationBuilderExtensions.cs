@@ -1,9 +1,13 @@
+using Idempotency.Functions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Payments.Core;
 using Payments.Core.Storage;
+using Payments.Functions.Http.Customers;
+using Payments.Functions.Http.Payments;
 using Payments.Functions.Middleware;
 
 namespace Payments.Functions;
@@ -20,6 +24,18 @@ public static class FunctionsApplicationBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddPaymentsCore(builder.Configuration);
         builder.Services.AddHostedService<StorageInitializationService>();
+        // Which table keeps each idempotent function's records: the one its resource lives in, since the lease's
+        // transaction writes the resource and the record together, and only to the record's table.
+        builder.Services.AddIdempotentFunctions(options =>
+            {
+                options.Subject = context => context.TryGetCaller()?.Subject;
+                options.FunctionsAssembly = typeof(FunctionsApplicationBuilderExtensions).Assembly;
+            })
+            .Configure<IOptions<StorageOptions>>((options, storage) =>
+            {
+                options.RecordTables[nameof(CreatePayment)] = storage.Value.PaymentsTable;
+                options.RecordTables[nameof(CreateCustomer)] = storage.Value.CustomersTable;
+            });
 
         builder.UseMiddleware<LogScopeMiddleware>();
         builder.UseWhen<RequestMetricsMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));
@@ -27,7 +43,7 @@ public static class FunctionsApplicationBuilderExtensions
         builder.UseWhen<ExceptionMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));
         builder.UseWhen<AuthenticationMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));
         builder.UseWhen<RequestBodyMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));
-        builder.UseWhen<IdempotencyMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));
+        builder.UseIdempotency();
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
         {

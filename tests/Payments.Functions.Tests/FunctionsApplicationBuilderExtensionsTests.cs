@@ -1,3 +1,4 @@
+using Idempotency.Functions;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,5 +46,19 @@ public sealed class FunctionsApplicationBuilderExtensionsTests
         var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<JwtOptions>>().Value);
 
         Assert.Contains("Jwt:Issuer is missing", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddPaymentsFunctions_WhenStarted_ShouldKeepEachIdempotentFunctionsRecordsBesideItsResource()
+    {
+        var builder = FunctionsApplication.CreateBuilder([]);
+        builder.Configuration.AddInMemoryCollection(Settings(withJwt: true));
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Storage:PaymentsTable"] = "pays", ["Storage:CustomersTable"] = "custs" });
+        builder.AddPaymentsFunctions();
+        using var host = builder.Build();
+
+        var options = host.Services.GetRequiredService<IOptions<IdempotentFunctionsOptions>>().Value;
+
+        Assert.Equal(new Dictionary<string, string> { ["CreatePayment"] = "pays", ["CreateCustomer"] = "custs" }, options.RecordTables);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Idempotency.Functions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Payments.Core.Api;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Idempotency.Functions;
 using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;

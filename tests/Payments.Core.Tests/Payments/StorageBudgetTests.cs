@@ -58,7 +58,7 @@ public sealed class StorageBudgetTests(AzuriteFixture azurite, ITestOutputHelper
         var service = new PaymentService(payments, messages, customers, TimeProvider.System, NullLogger<PaymentService>.Instance);
         _endpoints = new PaymentEndpoints(service, new PaymentListing(payments));
 
-        // Payment idempotency records live in the payments table (IdempotencyRecords.Payments), so the completion rides in the payment's batch.
+        // Payment idempotency records live in the payments table (registered for CreatePayment at start), so the completion rides in the payment's batch.
         var options = new IdempotencyOptions();
         var store = new IdempotencyStore(clients.GetTableClient(_paymentsTable), options, TimeProvider.System, NullLogger<IdempotencyStore>.Instance);
         _idempotency = new IdempotentRequestProcessor(new IdempotencyStores(_paymentsTable, _ => store),

@@ -1,3 +1,4 @@
+using Idempotency.Functions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Payments.Core.Customers;
@@ -9,7 +10,7 @@ public sealed class CreateCustomer(CustomerEndpoints customers)
 {
     [Function(nameof(CreateCustomer))]
     [RequestBody(typeof(CustomerRequest))]
-    [Idempotent(IdempotencyRecords.Customers)]
+    [Idempotent]
     public async Task<HttpResponseData> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/customers")] HttpRequestData request, FunctionContext context)
     {

@@ -1,3 +1,4 @@
+using Idempotency.Functions;
 using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
@@ -10,7 +11,7 @@ public sealed class CreatePayment(PaymentEndpoints payments)
 {
     [Function(nameof(CreatePayment))]
     [RequestBody(typeof(CreatePaymentRequest))]
-    [Idempotent(IdempotencyRecords.Payments, IdempotencyMode.Claimless)]
+    [Idempotent(IdempotencyMode.Claimless)]
     public async Task<HttpResponseData> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "v1/payments")] HttpRequestData request, FunctionContext context)
     {

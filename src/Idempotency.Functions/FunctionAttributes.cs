@@ -2,17 +2,18 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using Microsoft.Azure.Functions.Worker;
 
-namespace Payments.Functions.Middleware;
+namespace Idempotency.Functions;
 
 /// <summary>
 /// Reads a function method's attributes from the entry point the worker reports ("Namespace.Type.Method"), once per
 /// function and attribute. A method that cannot be resolved has no attributes: for [AllowAnonymous] that fails closed
 /// (a token is asked for), and a function missing [Idempotent] or [RequestBody] fails loudly when it asks for them.
 /// </summary>
-internal static class FunctionAttributes
+public static class FunctionAttributes
 {
     private static readonly ConcurrentDictionary<(string EntryPoint, Type Attribute), Attribute?> Cache = new();
 
+    /// <summary>The attribute on the function's method, or null when it has none (or the method cannot be resolved).</summary>
     public static T? Get<T>(FunctionDefinition definition)
         where T : Attribute
     {
@@ -20,6 +21,7 @@ internal static class FunctionAttributes
         return Get<T>(definition.EntryPoint);
     }
 
+    /// <summary>The attribute on the method at <paramref name="entryPoint"/> ("Namespace.Type.Method"), or null.</summary>
     public static T? Get<T>(string entryPoint)
         where T : Attribute =>
         (T?)Cache.GetOrAdd((entryPoint, typeof(T)), static key => Find(key.EntryPoint, key.Attribute));

@@ -1,19 +1,18 @@
+using System.Net;
 using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Options;
-using Payments.Core.Storage;
-using Payments.Functions.Http;
 
-namespace Payments.Functions.Middleware;
+namespace Idempotency.Functions;
 
 /// <summary>
 /// Applies the idempotency layer to functions marked <see cref="IdempotentAttribute"/>: the core claims the caller's
 /// key, runs the function at most once, stores its answer and answers retries. This class only translates between
 /// the worker's HTTP types and the core's.
 /// </summary>
-public sealed class IdempotencyMiddleware(IdempotentRequestProcessor processor, IOptions<StorageOptions> storage) : IFunctionsWorkerMiddleware
+public sealed class IdempotencyMiddleware(IdempotentRequestProcessor processor, IOptions<IdempotentFunctionsOptions> options) : IFunctionsWorkerMiddleware
 {
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
@@ -27,18 +26,21 @@ public sealed class IdempotencyMiddleware(IdempotentRequestProcessor processor, 
 
         var request = await context.GetHttpRequestDataAsync()
             ?? throw new InvalidOperationException($"Function '{context.FunctionDefinition.Name}' is [Idempotent] but has no HTTP request.");
-        var body = context.TryGetRawBody() ?? await ReadAllAsync(request, context.CancellationToken);
+        var settings = options.Value;
+        var name = context.FunctionDefinition.Name;
+        var subject = settings.Subject?.Invoke(context) is { Length: > 0 } caller
+            ? caller
+            : throw new InvalidOperationException($"Function '{name}' is [Idempotent] but has no caller: keys are scoped to the caller, so authenticate before this middleware runs.");
+        var table = settings.RecordTables.TryGetValue(name, out var registered)
+            ? registered
+            : throw new InvalidOperationException($"Function '{name}' is [Idempotent] but no table keeps its records: register one in IdempotentFunctionsOptions.RecordTables.");
+        var body = context.TryGetIdempotencyRequestBody() ?? await ReadAllAsync(request, context.CancellationToken);
         var idempotentRequest = new IdempotentRequest(
-            context.GetCaller().Subject, request.Header("Idempotency-Key"), request.Method, request.Url.AbsolutePath, request.Header("Content-Type"), body)
+            subject, Header(request, IdempotencyKey.HeaderName), request.Method, request.Url.AbsolutePath, Header(request, "Content-Type"), body)
         {
-            TraceId = context.TraceId(),
+            TraceId = context.TraceContext?.TraceParent is { Length: > 0 } traceParent ? traceParent : context.InvocationId,
             Mode = idempotent.Mode,
-            Table = idempotent.Records switch
-            {
-                IdempotencyRecords.Payments => storage.Value.PaymentsTable,
-                IdempotencyRecords.Customers => storage.Value.CustomersTable,
-                _ => null,
-            },
+            Table = table,
         };
 
         var answer = await processor.ProcessAsync(idempotentRequest, async (lease, cancellationToken) =>
@@ -53,8 +55,22 @@ public sealed class IdempotencyMiddleware(IdempotentRequestProcessor processor, 
             };
         }, context.CancellationToken);
 
-        (await HttpResponses.CreateAsync(request, answer.StatusCode, answer.Headers, answer.Body, context.CancellationToken)).SetAsInvocationResult(context);
+        var written = request.CreateResponse((HttpStatusCode)answer.StatusCode);
+        foreach (var (header, value) in answer.Headers)
+        {
+            written.Headers.Add(header, value);
+        }
+
+        if (!answer.Body.IsEmpty)
+        {
+            await written.Body.WriteAsync(answer.Body, context.CancellationToken);
+        }
+
+        context.GetInvocationResult().Value = written;
     }
+
+    private static string? Header(HttpRequestData request, string name) =>
+        request.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : null;
 
     private static List<KeyValuePair<string, string>> Flatten(HttpHeadersCollection headers) =>
         [.. headers.SelectMany(header => header.Value.Select(value => new KeyValuePair<string, string>(header.Key, value)))];
