@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Payments.Core;
 using Payments.Core.Storage;
 using Payments.Functions.Middleware;
+using Payments.Functions.Telemetry;
 
 namespace Payments.Functions;
 
@@ -13,7 +14,7 @@ public static class FunctionsApplicationBuilderExtensions
     /// <summary>
     /// The one composition root: the core, the middleware in the order an invocation meets it (log scope for every
     /// trigger; then, for HTTP, request metrics, security headers, problems, authentication, body validation, idempotency), storage created at start where
-    /// allowed, and telemetry when it is configured.
+    /// allowed, and telemetry when it is configured (OpenTelemetry, by the standard variables: <see cref="TelemetrySettings"/>).
     /// </summary>
     public static FunctionsApplicationBuilder AddPaymentsFunctions(this FunctionsApplicationBuilder builder)
     {
@@ -29,13 +30,7 @@ public static class FunctionsApplicationBuilderExtensions
         builder.UseWhen<RequestBodyMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));
         builder.UseWhen<IdempotencyMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));
 
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
-        {
-            builder.Services
-                .AddApplicationInsightsTelemetryWorkerService()
-                .ConfigureFunctionsApplicationInsights();
-        }
-
+        builder.Services.AddPaymentsTelemetry(builder.Configuration);
         return builder;
     }
 
