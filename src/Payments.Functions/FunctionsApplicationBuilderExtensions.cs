@@ -9,6 +9,7 @@ using Payments.Core.Storage;
 using Payments.Functions.Http.Customers;
 using Payments.Functions.Http.Payments;
 using Payments.Functions.Middleware;
+using Payments.Functions.Telemetry;
 
 namespace Payments.Functions;
 
@@ -17,7 +18,7 @@ public static class FunctionsApplicationBuilderExtensions
     /// <summary>
     /// The one composition root: the core, the middleware in the order an invocation meets it (log scope for every
     /// trigger; then, for HTTP, request metrics, security headers, problems, authentication, body validation, idempotency), storage created at start where
-    /// allowed, and telemetry when it is configured.
+    /// allowed, and telemetry when it is configured (OpenTelemetry, by the standard variables: <see cref="TelemetrySettings"/>).
     /// </summary>
     public static FunctionsApplicationBuilder AddPaymentsFunctions(this FunctionsApplicationBuilder builder)
     {
@@ -45,13 +46,7 @@ public static class FunctionsApplicationBuilderExtensions
         builder.UseWhen<RequestBodyMiddleware>(context => AuthenticationMiddleware.IsHttpTriggered(context.FunctionDefinition));
         builder.UseIdempotency();
 
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
-        {
-            builder.Services
-                .AddApplicationInsightsTelemetryWorkerService()
-                .ConfigureFunctionsApplicationInsights();
-        }
-
+        builder.Services.AddPaymentsTelemetry(builder.Configuration);
         return builder;
     }
 

@@ -4,19 +4,23 @@ using Microsoft.Azure.Functions.Worker.Http;
 
 namespace Functions.LocalHost.SampleApp;
 
-/// <summary>Echoes what the worker received: method, URL, a header, the query and the raw body bytes.</summary>
+/// <summary>Echoes what the worker received: method, URL, a header, the query, the trace context and the raw body bytes.</summary>
 public sealed class Echo
 {
     [Function(nameof(Echo))]
     public static async Task<HttpResponseData> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "echo")] HttpRequestData request,
+        FunctionContext context,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, cancellationToken);
         var response = request.CreateResponse(HttpStatusCode.OK);
         response.Headers.Add("X-Echo-Method", request.Method);
+        response.Headers.Add("X-Echo-TraceParent", context.TraceContext.TraceParent);
+        response.Headers.Add("X-Echo-TraceState", context.TraceContext.TraceState is { Length: > 0 } state ? state : "(none)");
         response.Headers.Add("X-Echo-Url", request.Url.ToString());
         response.Headers.Add("X-Echo-Custom", request.Headers.TryGetValues("X-Custom", out var custom) ? string.Join("|", custom) : "(none)");
         response.Headers.Add("X-Echo-Query", string.Join("&", request.Query.AllKeys.Order(StringComparer.Ordinal).Select(key => $"{key}={request.Query[key]}")));

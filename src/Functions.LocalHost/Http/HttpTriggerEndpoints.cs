@@ -279,7 +279,8 @@ internal sealed partial class HttpTriggerEndpoints(
 
     private static InvocationRequest CreateRequest(FunctionDescriptor function, RpcHttp http, HttpRequest request)
     {
-        var invocation = InvocationFactory.Create(function, function.Trigger.Name, new TypedData { Http = http });
+        var invocation = InvocationFactory.Create(function, function.Trigger.Name, new TypedData { Http = http },
+            InvocationFactory.HttpTraceContext(request.Headers.TraceParent.FirstOrDefault(), request.Headers.TraceState.FirstOrDefault()));
 
         // Binding data the real host adds next to the request: route values bind to parameters by name.
         foreach (var (key, value) in http.NullableParams)

@@ -8,14 +8,15 @@ namespace Functions.LocalHost.Worker;
 /// <summary>The parts of an InvocationRequest every trigger shares.</summary>
 internal static class InvocationFactory
 {
-    public static InvocationRequest Create(FunctionDescriptor function, string triggerValueName, TypedData triggerValue)
+    public static InvocationRequest Create(
+        FunctionDescriptor function, string triggerValueName, TypedData triggerValue, RpcTraceContext? traceContext = null)
     {
         var request = new InvocationRequest
         {
             InvocationId = Guid.NewGuid().ToString(),
             FunctionId = function.FunctionId,
             // Always present: without a trace context every invocation fails inside the worker.
-            TraceContext = new RpcTraceContext { TraceParent = TraceParent() },
+            TraceContext = traceContext ?? new RpcTraceContext { TraceParent = TraceParent() },
         };
         request.InputData.Add(new ParameterBinding { Name = triggerValueName, Data = triggerValue });
 
@@ -28,6 +29,26 @@ internal static class InvocationFactory
     /// <summary>A date the way the real host puts it in trigger metadata: JSON holding a quoted ISO-8601 string.</summary>
     public static TypedData JsonDate(DateTimeOffset? value) =>
         new() { Json = value is { } date ? JsonSerializer.Serialize(date) : "null" };
+
+    /// <summary>
+    /// The trace context of an HTTP invocation, as the real host builds it: its request activity (ASP.NET Core's) is a
+    /// child of a valid incoming <c>traceparent</c> (same trace id and flags, a new span id, the <c>tracestate</c> as
+    /// sent), and WorkerFunctionInvoker passes <c>Activity.Current.Id</c> and <c>TraceStateString</c> into the
+    /// InvocationRequest (SIC <c>GetRpcTraceContext</c>). Without a valid header the invocation starts a trace of its own.
+    /// </summary>
+    public static RpcTraceContext HttpTraceContext(string? traceParent, string? traceState)
+    {
+        if (traceParent is not null && ActivityContext.TryParse(traceParent, traceState, out var parent) && parent.TraceId != default)
+        {
+            return new RpcTraceContext
+            {
+                TraceParent = $"00-{parent.TraceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-{(int)parent.TraceFlags:x2}",
+                TraceState = parent.TraceState ?? string.Empty,
+            };
+        }
+
+        return new RpcTraceContext { TraceParent = TraceParent() };
+    }
 
     private static string TraceParent()
     {

@@ -43,6 +43,45 @@ public sealed class HttpRoundTripTests(SampleAppHost app)
     }
 
     [Fact]
+    public async Task Get_WhenRequestCarriesATraceParent_ShouldPassAChildOfItAndItsTraceStateToTheWorker()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/echo");
+        request.Headers.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        request.Headers.Add("tracestate", "congo=t61rcWkgMzE");
+
+        using var response = await app.Client.SendAsync(request);
+
+        // As the real host: its request activity is a child of the header (same trace and flags, a new span id).
+        var parts = Header(response, "X-Echo-TraceParent").Split('-');
+        Assert.Equal(["00", "0af7651916cd43dd8448eb211c80319c"], parts[..2]);
+        Assert.Matches("^[0-9a-f]{16}$", parts[2]);
+        Assert.NotEqual("b7ad6b7169203331", parts[2]);
+        Assert.Equal("01", parts[3]);
+        Assert.Equal("congo=t61rcWkgMzE", Header(response, "X-Echo-TraceState"));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("00-00000000000000000000000000000000-b7ad6b7169203331-01")]
+    [InlineData("not a traceparent")]
+    public async Task Get_WhenRequestHasNoValidTraceParent_ShouldStartANewTraceForTheInvocation(string? traceParent)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/echo");
+        if (traceParent is not null)
+        {
+            request.Headers.TryAddWithoutValidation("traceparent", traceParent);
+        }
+
+        using var first = await app.Client.SendAsync(request);
+        using var second = await app.Client.GetAsync("api/echo");
+
+        var ids = new[] { Header(first, "X-Echo-TraceParent"), Header(second, "X-Echo-TraceParent") };
+        Assert.All(ids, id => Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$", id));
+        Assert.DoesNotContain("00000000000000000000000000000000", ids[0], StringComparison.Ordinal);
+        Assert.NotEqual(ids[0].Split('-')[1], ids[1].Split('-')[1]);
+    }
+
+    [Fact]
     public async Task Get_WhenFunctionSetsMultiValuedHeadersAndCookies_ShouldReturnThemAll()
     {
         using var response = await app.Client.GetAsync("api/multi-headers");

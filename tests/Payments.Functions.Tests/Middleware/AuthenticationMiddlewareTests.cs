@@ -11,7 +11,10 @@ using Payments.Core.Tests.Auth;
 using Payments.Functions.Http;
 using Payments.Functions.Http.Operations;
 using Payments.Functions.Middleware;
+using Payments.Core.Telemetry;
 using Payments.Functions.Tests.Infrastructure;
+using Payments.Functions.Tests.Telemetry;
+using Payments.Testing.Telemetry;
 
 namespace Payments.Functions.Tests.Middleware;
 
@@ -31,6 +34,7 @@ public sealed class SampleFunctions
     }
 }
 
+[Collection(TelemetryCollection.Name)]
 public sealed class AuthenticationMiddlewareTests : IDisposable
 {
     public enum BadToken
@@ -130,6 +134,27 @@ public sealed class AuthenticationMiddlewareTests : IDisposable
         {
             Assert.DoesNotContain(part, everything, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Invoke_WhenTokensAreRefused_ShouldCountEachByReasonAndTheKeyFetchWithoutAnyTokenContent()
+    {
+        using var telemetry = new TelemetryCapture(PaymentsTelemetry.Name);
+        var expired = Token(BadToken.Expired);
+
+        await InvokeAsync("GET", "Bearer " + expired);
+        await InvokeAsync("GET", authorization: null);
+        await InvokeAsync("GET", "Bearer " + issuer.Token());
+
+        Assert.Equal(1, telemetry.Total(PaymentsTelemetry.Instruments.TokenFailures, (PaymentsTelemetry.Attributes.Reason, nameof(TokenRejectionReason.Expired))));
+        Assert.Equal(1, telemetry.Total(PaymentsTelemetry.Instruments.TokenFailures, (PaymentsTelemetry.Attributes.Reason, nameof(TokenRejectionReason.MissingToken))));
+        Assert.Equal(2, telemetry.Total(PaymentsTelemetry.Instruments.TokenFailures));
+        Assert.Equal(1, telemetry.Total(PaymentsTelemetry.Instruments.KeyRefreshes, (PaymentsTelemetry.Attributes.Outcome, "loaded")));
+        Assert.All(telemetry.AllAttributes(), attribute =>
+        {
+            Assert.DoesNotContain("merchant-1", attribute.Value, StringComparison.Ordinal);
+            Assert.All(expired.Split('.').Where(part => part.Length >= 8), part => Assert.DoesNotContain(part, attribute.Value, StringComparison.Ordinal));
+        });
     }
 
     [Fact]
