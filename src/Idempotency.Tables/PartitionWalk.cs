@@ -1,7 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 
-namespace Payments.Core.Storage;
+namespace Idempotency.Tables;
 
 /// <summary>What one walk did.</summary>
 /// <param name="Candidates">Entities handed to the visitor (all the walk read, but for a wave cut short by a full batch).</param>

@@ -23,7 +23,9 @@ public sealed class PendingPaymentSweepTests(FastSweepFixture fixture) : IClassF
         // What a crash between PaymentService's write and its enqueue leaves: a pending payment and no message.
         var id = await settings.InsertPaymentAsync("merchant-1", PaymentStatus.Pending);
 
-        var payment = await fixture.App.WaitForTerminalAsync(settings.Token(), id.Value);
+        // The completer finds it within two full passes over the 4,096 partitions (the pass under way may be past its
+        // partition already); through the strict storage proxy on a loaded 2-core machine a pass can take tens of seconds.
+        var payment = await fixture.App.WaitForTerminalAsync(settings.Token(), id.Value, TimeSpan.FromSeconds(120));
 
         Assert.Equal("succeeded", payment.GetProperty("status").GetString());
         Assert.Equal(1, await settings.LedgerEntriesAsync(id.Value));
