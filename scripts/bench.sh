@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark (docs/performance.md): the app under the local Functions host against a throw-away Azurite on this
 # machine, each scenario at 1, 8 and 32 clients, with raw storage baselines measured in the same run.
-# Usage: scripts/bench.sh [--duration SECONDS (5)] [--clients 1,8,32] [--drain N (300)] [--scenarios a,b] [--out DIR] [--micro]
+# Usage: scripts/bench.sh [--duration SECONDS (5)] [--clients 1,8,32] [--drain N (300)] [--scenarios a,b] [--baselines proxy|direct] [--out DIR] [--micro]
 #   --micro  also runs the BenchmarkDotNet micro-benchmarks (JWT verification, request fingerprinting).
+#   --baselines  the raw baselines' table requests through a proxy like the app's (proxy, the default) or direct; the app always goes through the strict guard's proxy.
 # Report: artifacts/bench-<timestamp>/report.md, report.json, chart.svg.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

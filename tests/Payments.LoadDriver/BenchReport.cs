@@ -17,6 +17,8 @@ public static class BenchReport
             createdUtc = DateTime.UtcNow,
             machine,
             durationSecondsPerScenario = options.Duration.TotalSeconds,
+            appStorage = "through the strict guard's proxy",
+            baselineStorage = options.BaselinesThroughProxy ? "through a proxy of their own" : "direct",
             concurrency = options.Concurrency,
             appStartupSeconds = appStartup.TotalSeconds,
             scenarios = result.Scenarios.Select(s => new
@@ -33,7 +35,7 @@ public static class BenchReport
 
         var md = new StringBuilder();
         md.AppendLine("# Benchmark report").AppendLine()
-          .AppendLine(Inv.S($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {machine}. Azurite, the local Functions host, the worker and this driver share the machine. {options.Duration.TotalSeconds:0.#} s per scenario and concurrency, closed-loop clients."))
+          .AppendLine(Inv.S($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {machine}. Azurite, the local Functions host, the worker and this driver share the machine. {options.Duration.TotalSeconds:0.#} s per scenario and concurrency, closed-loop clients. The app's table requests pass the strict guard's proxy; the raw baselines' table requests go {(options.BaselinesThroughProxy ? "through a proxy of their own (the same code), so both sides of a ratio pay the same hop" : "direct to Azurite, so the app's ratios also carry the proxy's cost")}."))
           .AppendLine()
           .AppendLine("## Goals").AppendLine()
           .AppendLine("| goal | result | measured | why |").AppendLine("| --- | --- | --- | --- |");

@@ -3,7 +3,7 @@ using Payments.LoadDriver;
 
 // Usage:
 //   Payments.LoadDriver chaos [--budget 150] [--clients 8] [--fault-rate 0.05] [--out DIR] [--app-dir DIR] [--azurite PATH]
-//   Payments.LoadDriver bench --storage CONNECTION [--duration 5] [--clients 1,8,32] [--drain 300] [--scenarios a,b] [--out DIR] [--app-dir DIR]
+//   Payments.LoadDriver bench --storage CONNECTION [--duration 5] [--clients 1,8,32] [--drain 300] [--scenarios a,b] [--baselines proxy|direct] [--out DIR] [--app-dir DIR]
 var command = args.Length > 0 ? args[0] : "help";
 var options = ParseOptions(args.Skip(1).ToArray());
 var root = RepositoryRoot();
@@ -46,6 +46,12 @@ switch (command)
             Concurrency = (options.GetValueOrDefault("clients") ?? "1,8,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
             DrainPayments = int.Parse(options.GetValueOrDefault("drain") ?? "300", CultureInfo.InvariantCulture),
             Scenarios = options.GetValueOrDefault("scenarios")?.Split(',', StringSplitOptions.RemoveEmptyEntries),
+            BaselinesThroughProxy = (options.GetValueOrDefault("baselines") ?? "proxy") switch
+            {
+                "proxy" => true,
+                "direct" => false,
+                var other => throw new ArgumentException($"--baselines is 'proxy' (the default: raw baselines through a proxy like the app's) or 'direct', not '{other}'."),
+            },
         }, cancel.Token);
         Console.WriteLine($"Report: {result.ReportDirectory}");
         return 0;

@@ -154,7 +154,7 @@ public sealed class StorageBudgetTests(AzuriteFixture azurite, ITestOutputHelper
     }
 
     [Fact]
-    public async Task ProcessPayment_WhenTheChargeSucceeds_ShouldCostAtMostThreeTableTransactionsPlusOneLedgerWrite()
+    public async Task ProcessPayment_WhenTheChargeSucceeds_ShouldCostOneReadAndAtMostTwoTableWritesPlusOneLedgerWrite()
     {
         var created = await CreatePaymentAsync("budget-" + Guid.NewGuid());
         var id = IdOf(created);
@@ -168,6 +168,8 @@ public sealed class StorageBudgetTests(AzuriteFixture azurite, ITestOutputHelper
         output.WriteLine($"ProcessPayment (payments table): {payments}; gateway ledger: {ledger}");
         Assert.Equal(PaymentStatus.Succeeded, Assert.IsType<ProcessingOutcome.Settled>(outcome).Payment.Status);
         Assert.True(payments.Total <= 3, $"Processing cost {payments} on the payments table");
+        Assert.Equal(1, payments[StorageOperation.EntityRead]);
+        Assert.True(payments.Total - payments[StorageOperation.EntityRead] <= 2, $"Processing wrote {payments} on the payments table");
         Assert.Equal(0, payments[StorageOperation.QueueMessage]);
         Assert.Equal(1, ledger.Total);
         Assert.Equal(1, ledger[StorageOperation.EntityInsert]);
