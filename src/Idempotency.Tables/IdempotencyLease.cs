@@ -8,7 +8,7 @@ public enum IdempotencyMode
 {
     /// <summary>
     /// The key is claimed (an in-progress record inserted) before the handler runs, and the outcome is stored after it:
-    /// for handlers with an effect outside their own entity group transaction (a customer's email claim). A duplicate
+    /// for handlers with an effect outside their own entity group transaction (for example a uniqueness claim in another partition). A duplicate
     /// that arrives while the first attempt runs gets 409 in progress.
     /// </summary>
     ClaimFirst,
@@ -83,8 +83,11 @@ public sealed class IdempotencyLease
     /// </summary>
     public ResponseRetention Retention { get; set; }
 
-    /// <summary>The table holding the record: a handler's own transaction must target this table.</summary>
-    public TableClient Table => _store.Table;
+    /// <summary>
+    /// The table holding the record, where <see cref="SubmitAsync"/> commits the handler's actions: the only way to write
+    /// a resource together with its record. Which table that is, is registered per function at start.
+    /// </summary>
+    public string TableName => _store.Table.Name;
 
     internal string Subject { get; }
 

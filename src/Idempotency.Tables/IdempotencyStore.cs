@@ -14,7 +14,7 @@ namespace Idempotency.Tables;
 /// the resource it creates, so its completion rides in its own entity group transaction.
 /// Storage failures (unreachable, 5xx) propagate as exceptions; <see cref="IdempotentRequestProcessor"/> maps them.
 /// </remarks>
-public sealed class IdempotencyStore
+public sealed class IdempotencyStore : IIdempotencyStore
 {
     /// <summary>How often one claim re-evaluates after losing a race (a 404 or 412 between its steps).</summary>
     internal const int MaxClaimRounds = 5;

@@ -23,6 +23,8 @@ namespace Idempotency.Tables;
 /// </remarks>
 public sealed record RequestFingerprint
 {
+    // The v1 domain tag, part of every stored fingerprint: changing it would make every record already stored a
+    // "different request" (422) for its retries, so a new tag means a new version.
     private static readonly byte[] Version = "payments-idempotency-fingerprint/v1"u8.ToArray();
 
     private static readonly JsonDocumentOptions ParseOptions = new()

@@ -4,9 +4,9 @@ using System.Text;
 namespace Idempotency.Tables;
 
 /// <summary>
-/// The partition rule: a subject (a merchant) writes to 16 shard partitions, <c>{2 hex of SHA-256(subject)}{1 hex of
-/// the item's own hash}</c>. Sixteen shards keep one busy merchant under a partition's ~2,000 entities/s (docs/scale.md),
-/// and a fixed, small set lets one merchant's listing read a bounded number of partitions. The 4,096 partitions are
+/// The partition rule: a subject (a caller) writes to 16 shard partitions, <c>{2 hex of SHA-256(subject)}{1 hex of
+/// the item's own hash}</c>. Sixteen shards keep one busy caller under a partition's ~2,000 entities/s (docs/scale.md),
+/// and a fixed, small set lets one caller's listing read a bounded number of partitions. The 4,096 partitions are
 /// shared by the 256 subject groups; what is one subject's inside them is told apart by <see cref="Tag"/> in the row key.
 /// Neither key ever holds the raw subject.
 /// </summary>
