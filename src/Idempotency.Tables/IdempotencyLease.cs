@@ -48,13 +48,16 @@ public sealed class IdempotencyLease
         ETag = etag;
     }
 
+    /// <summary>How this lease holds its key.</summary>
     public IdempotencyMode Mode { get; }
 
+    /// <summary>Where the key's record lives (partition, row, scope hash).</summary>
     public IdempotencyRecordKey RecordKey { get; }
 
     /// <summary>The record's partition: a resource written in the same transaction as the completion must use it.</summary>
     public string PartitionKey => RecordKey.PartitionKey;
 
+    /// <summary>The record's row key.</summary>
     public string RowKey => RecordKey.RowKey;
 
     /// <summary>
@@ -73,8 +76,10 @@ public sealed class IdempotencyLease
     /// <summary>True when an earlier attempt claimed the key and never finished: its effects may be partly done.</summary>
     public bool IsTakeover => Execution > 1;
 
+    /// <summary>Until when the claim is exclusive; after that a retry may take the key over.</summary>
     public DateTimeOffset LockedUntil { get; }
 
+    /// <summary>Where the lease stands.</summary>
     public IdempotencyLeaseState State { get; private set; } = IdempotencyLeaseState.Active;
 
     /// <summary>

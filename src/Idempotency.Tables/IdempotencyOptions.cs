@@ -5,6 +5,7 @@ namespace Idempotency.Tables;
 /// <summary>Settings of section "Idempotency"; validated when the host starts.</summary>
 public sealed class IdempotencyOptions : IValidatableObject
 {
+    /// <summary>The configuration section the options are bound from.</summary>
     public const string SectionName = "Idempotency";
 
     /// <summary>One stored entity holds at most 1 MiB; the body gets at most this much of it (12 binary chunks of 64 KiB).</summary>
@@ -49,10 +50,13 @@ public sealed class IdempotencyOptions : IValidatableObject
     [Required(ErrorMessage = "Idempotency:ProblemTypeBaseUri must be set: the URI that problem type names are appended to, such as https://example.com/problems/.")]
     public string ProblemTypeBaseUri { get; set; } = "/problems/";
 
+    /// <summary><see cref="LockSeconds"/> as a duration.</summary>
     public TimeSpan Lock => TimeSpan.FromSeconds(LockSeconds);
 
+    /// <summary><see cref="RetentionHours"/> as a duration.</summary>
     public TimeSpan Retention => TimeSpan.FromHours(RetentionHours);
 
+    /// <summary>The rules that span settings: the wait within the lock, the lock within the retention, a well-formed problem type base.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (TimeSpan.FromMilliseconds(WaitForInFlightMs) > Lock)

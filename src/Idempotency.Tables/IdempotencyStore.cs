@@ -29,6 +29,7 @@ public sealed class IdempotencyStore : IIdempotencyStore
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
+    /// <summary>Creates the store of one table: Table Storage, or an <see cref="InMemoryTable"/>.</summary>
     public IdempotencyStore(TableClient table, IdempotencyOptions options, TimeProvider time, ILogger<IdempotencyStore> logger)
     {
         Table = table ?? throw new ArgumentNullException(nameof(table));
@@ -37,8 +38,10 @@ public sealed class IdempotencyStore : IIdempotencyStore
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
 
+    /// <summary>The table that keeps the records.</summary>
     public TableClient Table { get; }
 
+    /// <summary>The settings the store applies.</summary>
     public IdempotencyOptions Options => _options;
 
     /// <summary>

@@ -25,6 +25,7 @@ public sealed class IdempotentRequestProcessor
     private readonly ILogger _logger;
     private readonly DuplicateWaiters _waiters;
 
+    /// <summary>Creates the processor over the stores of every record table.</summary>
     public IdempotentRequestProcessor(
         IdempotencyStores stores, IOptions<IdempotencyOptions> options, TimeProvider time, ILogger<IdempotentRequestProcessor> logger)
     {
@@ -38,6 +39,7 @@ public sealed class IdempotentRequestProcessor
     /// <summary>This instance's waiting duplicates per caller (for tests).</summary>
     public DuplicateWaiters Waiters => _waiters;
 
+    /// <summary>Runs <paramref name="execute"/> under the request's key, at most once per key (per lock period), and answers retries from the stored outcome.</summary>
     public async Task<IdempotentResponse> ProcessAsync(
         IdempotentRequest request, Func<IdempotencyLease, CancellationToken, Task<HandlerResult>> execute, CancellationToken cancellationToken)
     {

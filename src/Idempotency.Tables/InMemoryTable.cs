@@ -30,12 +30,14 @@ public sealed class InMemoryTable : TableClient
     private readonly Lock _lock = new();
     private long _version;
 
+    /// <summary>Creates an empty table called <paramref name="name"/>.</summary>
     public InMemoryTable(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         Name = name;
     }
 
+    /// <summary>The table's name.</summary>
     public override string Name { get; }
 
     /// <summary>How many entities the table holds (for tests).</summary>
@@ -50,20 +52,25 @@ public sealed class InMemoryTable : TableClient
         }
     }
 
+    /// <summary>Nothing to create: the table exists from its construction.</summary>
     public override Task<Response<Azure.Data.Tables.Models.TableItem>> CreateIfNotExistsAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(Response.FromValue(Azure.Data.Tables.Models.TableModelFactory.TableItem(Name, null, null, null), new InMemoryResponse(204, null)));
 
+    /// <summary>Inserts the entity; 409 when it exists.</summary>
     public override Task<Response> AddEntityAsync<T>(T entity, CancellationToken cancellationToken = default) =>
         Task.FromResult<Response>(Write(() => Apply(new TableTransactionAction(TableTransactionActionType.Add, entity))));
 
+    /// <summary>Replaces or merges the entity; 412 on a stale ETag, 404 when it is missing.</summary>
     public override Task<Response> UpdateEntityAsync<T>(T entity, ETag ifMatch, TableUpdateMode mode = TableUpdateMode.Merge, CancellationToken cancellationToken = default) =>
         Task.FromResult<Response>(Write(() => Apply(new TableTransactionAction(
             mode == TableUpdateMode.Replace ? TableTransactionActionType.UpdateReplace : TableTransactionActionType.UpdateMerge, entity, ifMatch == default ? ETag.All : ifMatch))));
 
+    /// <summary>Inserts, replaces or merges the entity unconditionally.</summary>
     public override Task<Response> UpsertEntityAsync<T>(T entity, TableUpdateMode mode = TableUpdateMode.Merge, CancellationToken cancellationToken = default) =>
         Task.FromResult<Response>(Write(() => Apply(new TableTransactionAction(
             mode == TableUpdateMode.Replace ? TableTransactionActionType.UpsertReplace : TableTransactionActionType.UpsertMerge, entity))));
 
+    /// <summary>Deletes the entity; 412 on a stale ETag, a 404 answer (not an exception) when it is missing.</summary>
     public override Task<Response> DeleteEntityAsync(string partitionKey, string rowKey, ETag ifMatch = default, CancellationToken cancellationToken = default)
     {
         try
@@ -77,6 +84,7 @@ public sealed class InMemoryTable : TableClient
         }
     }
 
+    /// <summary>The entity, or no value when it is missing.</summary>
     public override Task<NullableResponse<T>> GetEntityIfExistsAsync<T>(
         string partitionKey, string rowKey, IEnumerable<string>? select = null, CancellationToken cancellationToken = default)
     {
@@ -88,6 +96,7 @@ public sealed class InMemoryTable : TableClient
         }
     }
 
+    /// <summary>The entity; 404 when it is missing.</summary>
     public override async Task<Response<T>> GetEntityAsync<T>(
         string partitionKey, string rowKey, IEnumerable<string>? select = null, CancellationToken cancellationToken = default)
     {
@@ -97,6 +106,7 @@ public sealed class InMemoryTable : TableClient
             : throw new RequestFailedException(404, "The specified resource does not exist.", "ResourceNotFound", null);
     }
 
+    /// <summary>Applies every action or none, as an entity group transaction does.</summary>
     public override Task<Response<IReadOnlyList<Response>>> SubmitTransactionAsync(
         IEnumerable<TableTransactionAction> transactionActions, CancellationToken cancellationToken = default)
     {
@@ -155,6 +165,7 @@ public sealed class InMemoryTable : TableClient
         }
     }
 
+    /// <summary>Not supported: queries are not evaluated in memory.</summary>
     public override AsyncPageable<T> QueryAsync<T>(
         string? filter = null, int? maxPerPage = null, IEnumerable<string>? select = null, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("InMemoryTable does not evaluate queries; the reaper runs on Table Storage (or Azurite) only.");

@@ -12,6 +12,7 @@ namespace Idempotency.Tables;
 /// </summary>
 public static class SubjectPartitions
 {
+    /// <summary>How many shard partitions one subject writes to.</summary>
     public const int PerSubject = 16;
 
     /// <summary>Every partition there is: 256 subject groups of 16 shards, <c>000</c> to <c>fff</c>.</summary>
@@ -27,12 +28,14 @@ public static class SubjectPartitions
         return Hash(subject)[..2] + itemHash[0];
     }
 
+    /// <summary>The 16 shard partitions of <paramref name="subject"/>.</summary>
     public static IReadOnlyList<string> All(string subject)
     {
         var group = Hash(subject)[..2];
         return [.. "0123456789abcdef".Select(shard => group + shard)];
     }
 
+    /// <summary>Whether <paramref name="partitionKey"/> is one of <paramref name="subject"/>'s shards.</summary>
     public static bool Owns(string subject, string partitionKey) =>
         partitionKey is { Length: 3 } && partitionKey.StartsWith(Hash(subject)[..2], StringComparison.Ordinal);
 
