@@ -14,6 +14,7 @@ namespace Idempotency.Functions;
 /// </summary>
 public sealed class IdempotencyMiddleware(IdempotentRequestProcessor processor, IOptions<IdempotentFunctionsOptions> options) : IFunctionsWorkerMiddleware
 {
+    /// <summary>Runs an [Idempotent] function under its key and writes the answer; any other function runs untouched.</summary>
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -20,6 +20,7 @@ public abstract record ClaimOutcome
     public sealed record Mismatch : ClaimOutcome;
 }
 
+/// <summary>What completing a claim-first lease did.</summary>
 public enum LeaseCompletion
 {
     /// <summary>The outcome is stored; retries replay it.</summary>
@@ -29,6 +30,7 @@ public enum LeaseCompletion
     LeaseLost,
 }
 
+/// <summary>What releasing a claim-first lease did.</summary>
 public enum LeaseRelease
 {
     /// <summary>The record is gone; a retry executes again.</summary>
@@ -38,12 +40,22 @@ public enum LeaseRelease
     LeaseLost,
 }
 
+/// <summary>Where a lease stands: active until it is completed, released, lost to a takeover or answered by another attempt.</summary>
 public enum IdempotencyLeaseState
 {
+    /// <summary>The handler runs; the lease can complete, release or submit.</summary>
     Active,
+
+    /// <summary>The outcome was stored by <see cref="IdempotencyLease.CompleteAsync"/>.</summary>
     Completed,
+
+    /// <summary>The outcome was stored with the handler's own transaction (<see cref="IdempotencyLease.SubmitAsync"/>).</summary>
     CompletedByHandler,
+
+    /// <summary>The key was given up; a retry executes again.</summary>
     Released,
+
+    /// <summary>Another attempt took the key over; this lease changes nothing any more.</summary>
     Lost,
 
     /// <summary>The handler's transaction found the key owned by another attempt; the idempotency layer answers with that.</summary>

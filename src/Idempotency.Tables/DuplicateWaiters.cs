@@ -29,6 +29,7 @@ public sealed class DuplicateWaiters(int maxPerCaller)
         }
     }
 
+    /// <summary>Gives back a waiting place taken with <see cref="TryEnter"/>.</summary>
     public void Exit(string subject)
     {
         while (true)

@@ -11,7 +11,9 @@ namespace Idempotency.Tables;
 /// </summary>
 public sealed class IdempotencyKey : IEquatable<IdempotencyKey>
 {
+    /// <summary>The request header that carries the key.</summary>
     public const string HeaderName = "Idempotency-Key";
+    /// <summary>The longest key accepted, in characters.</summary>
     public const int MaxLength = 255;
 
     private const string Rule =
@@ -93,15 +95,20 @@ public sealed class IdempotencyKey : IEquatable<IdempotencyKey>
         return true;
     }
 
+    /// <summary>Parses a header value, throwing <see cref="FormatException"/> with the reason when it is not a valid key.</summary>
     public static IdempotencyKey Parse(string headerValue) =>
         TryParse(headerValue, out var key, out var error) ? key : throw new FormatException(error);
 
+    /// <summary>Keys are equal when their values are, ordinally.</summary>
     public bool Equals(IdempotencyKey? other) => other is not null && string.Equals(Value, other.Value, StringComparison.Ordinal);
 
+    /// <summary>Keys are equal when their values are, ordinally.</summary>
     public override bool Equals(object? obj) => Equals(obj as IdempotencyKey);
 
+    /// <summary>The ordinal hash of the value.</summary>
     public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Value);
 
+    /// <summary>The key's value.</summary>
     public override string ToString() => Value;
 
     // RFC 8941 sf-string: DQUOTE *( unescaped / "\" ( DQUOTE / "\" ) ) DQUOTE, and nothing after it.

@@ -8,7 +8,7 @@ public enum IdempotencyMode
 {
     /// <summary>
     /// The key is claimed (an in-progress record inserted) before the handler runs, and the outcome is stored after it:
-    /// for handlers with an effect outside their own entity group transaction (a customer's email claim). A duplicate
+    /// for handlers with an effect outside their own entity group transaction (for example a uniqueness claim in another partition). A duplicate
     /// that arrives while the first attempt runs gets 409 in progress.
     /// </summary>
     ClaimFirst,
@@ -48,13 +48,16 @@ public sealed class IdempotencyLease
         ETag = etag;
     }
 
+    /// <summary>How this lease holds its key.</summary>
     public IdempotencyMode Mode { get; }
 
+    /// <summary>Where the key's record lives (partition, row, scope hash).</summary>
     public IdempotencyRecordKey RecordKey { get; }
 
     /// <summary>The record's partition: a resource written in the same transaction as the completion must use it.</summary>
     public string PartitionKey => RecordKey.PartitionKey;
 
+    /// <summary>The record's row key.</summary>
     public string RowKey => RecordKey.RowKey;
 
     /// <summary>
@@ -73,11 +76,13 @@ public sealed class IdempotencyLease
     /// <summary>True when an earlier attempt claimed the key and never finished: its effects may be partly done.</summary>
     public bool IsTakeover => Execution > 1;
 
+    /// <summary>Until when the claim is exclusive; after that a retry may take the key over.</summary>
     public DateTimeOffset LockedUntil { get; }
 
     /// <summary>Claim-first: when the claimed record's retention ends, which names its expiry entry (released with it).</summary>
     internal DateTimeOffset? ExpiresAt { get; init; }
 
+    /// <summary>Where the lease stands.</summary>
     public IdempotencyLeaseState State { get; private set; } = IdempotencyLeaseState.Active;
 
     /// <summary>
@@ -86,8 +91,11 @@ public sealed class IdempotencyLease
     /// </summary>
     public ResponseRetention Retention { get; set; }
 
-    /// <summary>The table holding the record: a handler's own transaction must target this table.</summary>
-    public TableClient Table => _store.Table;
+    /// <summary>
+    /// The table holding the record, where <see cref="SubmitAsync"/> commits the handler's actions: the only way to write
+    /// a resource together with its record. Which table that is, is registered per function at start.
+    /// </summary>
+    public string TableName => _store.Table.Name;
 
     internal string Subject { get; }
 

@@ -5,6 +5,7 @@ namespace Idempotency.Tables;
 /// <summary>Settings of section "Idempotency"; validated when the host starts.</summary>
 public sealed class IdempotencyOptions : IValidatableObject
 {
+    /// <summary>The configuration section the options are bound from.</summary>
     public const string SectionName = "Idempotency";
 
     /// <summary>One stored entity holds at most 1 MiB; the body gets at most this much of it (12 binary chunks of 64 KiB).</summary>
@@ -41,10 +42,21 @@ public sealed class IdempotencyOptions : IValidatableObject
     [Range(1, 100_000, ErrorMessage = "Idempotency:ReaperBatchSize must be between 1 and 100000.")]
     public int ReaperBatchSize { get; set; } = 1000;
 
+    /// <summary>
+    /// What the type URI of every problem this layer answers starts with; the problem's name follows
+    /// (<c>idempotency-key-missing</c>, <c>idempotency-key-reused</c>...). Point it at the page that documents your
+    /// problems; the default is a reference relative to the API's own origin.
+    /// </summary>
+    [Required(ErrorMessage = "Idempotency:ProblemTypeBaseUri must be set: the URI that problem type names are appended to, such as https://example.com/problems/.")]
+    public string ProblemTypeBaseUri { get; set; } = "/problems/";
+
+    /// <summary><see cref="LockSeconds"/> as a duration.</summary>
     public TimeSpan Lock => TimeSpan.FromSeconds(LockSeconds);
 
+    /// <summary><see cref="RetentionHours"/> as a duration.</summary>
     public TimeSpan Retention => TimeSpan.FromHours(RetentionHours);
 
+    /// <summary>The rules that span settings: the wait within the lock, the lock within the retention, a well-formed problem type base.</summary>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (TimeSpan.FromMilliseconds(WaitForInFlightMs) > Lock)
@@ -52,6 +64,13 @@ public sealed class IdempotencyOptions : IValidatableObject
             yield return new ValidationResult(
                 "Idempotency:WaitForInFlightMs must not exceed Idempotency:LockSeconds: a duplicate would otherwise wait longer than the lock it waits on.",
                 [nameof(WaitForInFlightMs), nameof(LockSeconds)]);
+        }
+
+        if (!Uri.IsWellFormedUriString(ProblemTypeBaseUri, UriKind.RelativeOrAbsolute))
+        {
+            yield return new ValidationResult(
+                $"Idempotency:ProblemTypeBaseUri '{ProblemTypeBaseUri}' is not a URI; set an absolute URI such as https://example.com/problems/ or a path such as /problems/.",
+                [nameof(ProblemTypeBaseUri)]);
         }
 
         if (Lock >= Retention)

@@ -41,6 +41,7 @@ public sealed class IdempotencyReaper
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
+    /// <summary>Creates the reaper over the stores of every record table.</summary>
     public IdempotencyReaper(IdempotencyStores stores, IOptions<IdempotencyOptions> options, TimeProvider time, ILogger<IdempotencyReaper> logger)
     {
         _stores = stores ?? throw new ArgumentNullException(nameof(stores));

@@ -16,6 +16,7 @@ public sealed record IdempotencyRecordKey(string PartitionKey, string RowKey, st
     /// <summary>Row keys of idempotency records start with this, so they never collide with resources sharing the table.</summary>
     public const string RowKeyPrefix = "idem-";
 
+    /// <summary>Where the record of <paramref name="key"/> sent by <paramref name="subject"/> lives.</summary>
     public static IdempotencyRecordKey For(string subject, IdempotencyKey key)
     {
         ArgumentException.ThrowIfNullOrEmpty(subject);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace Idempotency.Tables;
 
+/// <summary>Registration of the idempotency layer.</summary>
 public static class IdempotencyServiceCollectionExtensions
 {
     /// <summary>

@@ -14,7 +14,7 @@ namespace Idempotency.Tables;
 /// the resource it creates, so its completion rides in its own entity group transaction.
 /// Storage failures (unreachable, 5xx) propagate as exceptions; <see cref="IdempotentRequestProcessor"/> maps them.
 /// </remarks>
-public sealed class IdempotencyStore
+public sealed class IdempotencyStore : IIdempotencyStore
 {
     /// <summary>How often one claim re-evaluates after losing a race (a 404 or 412 between its steps).</summary>
     internal const int MaxClaimRounds = 5;
@@ -29,6 +29,7 @@ public sealed class IdempotencyStore
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
+    /// <summary>Creates the store of one table: Table Storage, or an <see cref="InMemoryTable"/>.</summary>
     public IdempotencyStore(TableClient table, IdempotencyOptions options, TimeProvider time, ILogger<IdempotencyStore> logger)
     {
         Table = table ?? throw new ArgumentNullException(nameof(table));
@@ -37,8 +38,10 @@ public sealed class IdempotencyStore
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
 
+    /// <summary>The table that keeps the records.</summary>
     public TableClient Table { get; }
 
+    /// <summary>The settings the store applies.</summary>
     public IdempotencyOptions Options => _options;
 
     /// <summary>

@@ -42,6 +42,7 @@ public enum ResponseRetention
 /// <summary>The handler's response as the adapter captured it.</summary>
 public sealed record HandlerResult(int StatusCode, IReadOnlyList<KeyValuePair<string, string>> Headers, ReadOnlyMemory<byte> Body)
 {
+    /// <summary>Whether the response is kept for replays; <see cref="ResponseRetention.Default"/> follows the status code.</summary>
     public ResponseRetention Retention { get; init; }
 }
 
@@ -74,6 +75,7 @@ public sealed record IdempotentResponse(
     ReadOnlyMemory<byte> Body,
     IdempotencyDisposition Disposition)
 {
+    /// <summary>The header a replayed response carries, with the value <c>true</c>.</summary>
     public const string ReplayedHeader = "Idempotent-Replayed";
 
     /// <summary>The problem behind an error answer (already serialized into <see cref="Body"/>), for adapters that render their own.</summary>

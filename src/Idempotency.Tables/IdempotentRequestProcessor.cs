@@ -25,6 +25,7 @@ public sealed class IdempotentRequestProcessor
     private readonly ILogger _logger;
     private readonly DuplicateWaiters _waiters;
 
+    /// <summary>Creates the processor over the stores of every record table.</summary>
     public IdempotentRequestProcessor(
         IdempotencyStores stores, IOptions<IdempotencyOptions> options, TimeProvider time, ILogger<IdempotentRequestProcessor> logger)
     {
@@ -38,6 +39,7 @@ public sealed class IdempotentRequestProcessor
     /// <summary>This instance's waiting duplicates per caller (for tests).</summary>
     public DuplicateWaiters Waiters => _waiters;
 
+    /// <summary>Runs <paramref name="execute"/> under the request's key, at most once per key (per lock period), and answers retries from the stored outcome.</summary>
     public async Task<IdempotentResponse> ProcessAsync(
         IdempotentRequest request, Func<IdempotencyLease, CancellationToken, Task<HandlerResult>> execute, CancellationToken cancellationToken)
     {
@@ -47,13 +49,13 @@ public sealed class IdempotentRequestProcessor
 
         if (!IdempotencyKey.TryParse(request.IdempotencyKeyHeader, out var key, out var error))
         {
-            var problem = request.IdempotencyKeyHeader is null ? IdempotencyProblems.KeyMissing() : IdempotencyProblems.KeyInvalid(error);
+            var problem = request.IdempotencyKeyHeader is null ? IdempotencyProblems.KeyMissing(_options.ProblemTypeBaseUri) : IdempotencyProblems.KeyInvalid(_options.ProblemTypeBaseUri, error);
             return Problem(request, problem, IdempotencyDisposition.Rejected);
         }
 
         if (request.Body.Length > _options.MaxRequestBodyBytes)
         {
-            return Problem(request, IdempotencyProblems.BodyTooLarge(request.Body.Length, _options.MaxRequestBodyBytes), IdempotencyDisposition.Rejected);
+            return Problem(request, IdempotencyProblems.BodyTooLarge(_options.ProblemTypeBaseUri, request.Body.Length, _options.MaxRequestBodyBytes), IdempotencyDisposition.Rejected);
         }
 
         var fingerprint = RequestFingerprint.Compute(request.Method, request.Path, request.ContentType, request.Body.Span);
@@ -74,7 +76,7 @@ public sealed class IdempotentRequestProcessor
         catch (Exception ex) when (IsStoreFailure(ex, cancellationToken))
         {
             _logger.StoreUnavailable(ex, recordKey.LogId, subjectId);
-            return Problem(request, IdempotencyProblems.StoreUnavailable(), IdempotencyDisposition.StoreUnavailable);
+            return Problem(request, IdempotencyProblems.StoreUnavailable(_options.ProblemTypeBaseUri), IdempotencyDisposition.StoreUnavailable);
         }
 
         return outcome is ClaimOutcome.Claimed claimed
@@ -166,10 +168,10 @@ public sealed class IdempotentRequestProcessor
                     IdempotencyDisposition.Replayed);
             case ClaimOutcome.Mismatch:
                 _logger.Mismatch(keyId, subjectId);
-                return Problem(request, IdempotencyProblems.KeyReused(), IdempotencyDisposition.Mismatch);
+                return Problem(request, IdempotencyProblems.KeyReused(_options.ProblemTypeBaseUri), IdempotencyDisposition.Mismatch);
             case ClaimOutcome.InProgress inProgress:
                 _logger.InProgress(keyId, subjectId, inProgress.LockedUntil);
-                return Problem(request, IdempotencyProblems.InProgress(inProgress.RetryAfter, inProgress.LockedUntil), IdempotencyDisposition.InProgress);
+                return Problem(request, IdempotencyProblems.InProgress(_options.ProblemTypeBaseUri, inProgress.RetryAfter, inProgress.LockedUntil), IdempotencyDisposition.InProgress);
             default:
                 throw new InvalidOperationException($"Unexpected claim outcome {outcome.GetType().Name}.");
         }
@@ -190,7 +192,7 @@ public sealed class IdempotentRequestProcessor
             // and sending it again cannot succeed. A precise 4xx, not a 500; the key is released for a corrected request.
             _logger.StorageRejected(keyId, subjectId, ex.ErrorCode);
             await ReleaseQuietlyAsync(lease, keyId, subjectId, statusCode: null);
-            return Problem(request, IdempotencyProblems.NotStorable(ex.ErrorCode), IdempotencyDisposition.Rejected);
+            return Problem(request, IdempotencyProblems.NotStorable(_options.ProblemTypeBaseUri, ex.ErrorCode), IdempotencyDisposition.Rejected);
         }
         catch
         {

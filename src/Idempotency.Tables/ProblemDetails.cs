@@ -13,8 +13,10 @@ public sealed record ProblemDetails(
     int? RetryAfterSeconds = null,
     IReadOnlyDictionary<string, string[]>? Errors = null)
 {
+    /// <summary>The media type of a problem document.</summary>
     public const string ContentType = "application/problem+json";
 
+    /// <summary>The problem as RFC 9457 JSON, with the request path as <c>instance</c> and the trace id.</summary>
     public byte[] ToJson(string? instance, string? traceId) =>
         JsonSerializer.SerializeToUtf8Bytes(new Wire(Type, Title, Status, Detail, instance, traceId, Errors), WireContext.Default.Wire);
 

@@ -23,6 +23,8 @@ namespace Idempotency.Tables;
 /// </remarks>
 public sealed record RequestFingerprint
 {
+    // The v1 domain tag, part of every stored fingerprint: changing it would make every record already stored a
+    // "different request" (422) for its retries, so a new tag means a new version.
     private static readonly byte[] Version = "payments-idempotency-fingerprint/v1"u8.ToArray();
 
     private static readonly JsonDocumentOptions ParseOptions = new()
@@ -47,12 +49,14 @@ public sealed record RequestFingerprint
     /// <summary>Lower-case hex of the SHA-256.</summary>
     public string Value { get; }
 
+    /// <summary>A fingerprint read back from storage.</summary>
     public static RequestFingerprint FromStored(string value)
     {
         ArgumentException.ThrowIfNullOrEmpty(value);
         return new RequestFingerprint(value);
     }
 
+    /// <summary>The fingerprint of one request: method, path, media type and (canonical) body.</summary>
     public static RequestFingerprint Compute(string method, string path, string? contentType, ReadOnlySpan<byte> body)
     {
         ArgumentException.ThrowIfNullOrEmpty(method);
@@ -111,6 +115,7 @@ public sealed record RequestFingerprint
         }
     }
 
+    /// <summary>The fingerprint's hex value.</summary>
     public override string ToString() => Value;
 
     internal static string MediaType(string? contentType)

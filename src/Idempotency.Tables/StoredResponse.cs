@@ -19,6 +19,7 @@ public sealed record StoredResponse
         "Cache-Control", "Preference-Applied",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Keeps the status, the allow-listed headers and the body.</summary>
     public StoredResponse(int statusCode, IEnumerable<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body)
     {
         ArgumentNullException.ThrowIfNull(headers);
@@ -32,10 +33,13 @@ public sealed record StoredResponse
         Body = body;
     }
 
+    /// <summary>The HTTP status code.</summary>
     public int StatusCode { get; }
 
+    /// <summary>The kept headers, in their order.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; }
 
+    /// <summary>The body, byte for byte.</summary>
     public ReadOnlyMemory<byte> Body { get; }
 
     internal string SerializeHeaders() =>

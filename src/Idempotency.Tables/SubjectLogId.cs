@@ -9,6 +9,7 @@ namespace Idempotency.Tables;
 /// </summary>
 public static class SubjectLogId
 {
+    /// <summary>The log id of <paramref name="subject"/>: 16 hex digits of its SHA-256.</summary>
     public static string Of(string subject)
     {
         ArgumentNullException.ThrowIfNull(subject);

@@ -4,14 +4,15 @@ using System.Text;
 namespace Idempotency.Tables;
 
 /// <summary>
-/// The partition rule: a subject (a merchant) writes to 16 shard partitions, <c>{2 hex of SHA-256(subject)}{1 hex of
-/// the item's own hash}</c>. Sixteen shards keep one busy merchant under a partition's ~2,000 entities/s (docs/scale.md),
-/// and a fixed, small set lets one merchant's listing read a bounded number of partitions. The 4,096 partitions are
+/// The partition rule: a subject (a caller) writes to 16 shard partitions, <c>{2 hex of SHA-256(subject)}{1 hex of
+/// the item's own hash}</c>. Sixteen shards keep one busy caller under a partition's ~2,000 entities/s (docs/scale.md),
+/// and a fixed, small set lets one caller's listing read a bounded number of partitions. The 4,096 partitions are
 /// shared by the 256 subject groups; what is one subject's inside them is told apart by <see cref="Tag"/> in the row key.
 /// Neither key ever holds the raw subject.
 /// </summary>
 public static class SubjectPartitions
 {
+    /// <summary>How many shard partitions one subject writes to.</summary>
     public const int PerSubject = 16;
 
     /// <summary>Every partition there is: 256 subject groups of 16 shards, <c>000</c> to <c>fff</c>.</summary>
@@ -27,12 +28,14 @@ public static class SubjectPartitions
         return Hash(subject)[..2] + itemHash[0];
     }
 
+    /// <summary>The 16 shard partitions of <paramref name="subject"/>.</summary>
     public static IReadOnlyList<string> All(string subject)
     {
         var group = Hash(subject)[..2];
         return [.. "0123456789abcdef".Select(shard => group + shard)];
     }
 
+    /// <summary>Whether <paramref name="partitionKey"/> is one of <paramref name="subject"/>'s shards.</summary>
     public static bool Owns(string subject, string partitionKey) =>
         partitionKey is { Length: 3 } && partitionKey.StartsWith(Hash(subject)[..2], StringComparison.Ordinal);
 

@@ -12,6 +12,9 @@ namespace Idempotency.Tables.Tests;
 [Collection(AzuriteCollection.Name)]
 public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
 {
+    /// <summary>The default of Idempotency:ProblemTypeBaseUri.</summary>
+    private const string ProblemBase = "/problems/";
+
     private static IdempotentRequest Request(string? key, string body = """{"amount":1999,"currency":"EUR"}""", string subject = IdempotencyHarness.Subject) =>
         IdempotencyHarness.Request(key, body, subject);
 
@@ -109,7 +112,7 @@ public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
         Assert.Equal("1", Header(duplicate, "Retry-After"));
         var problem = Problem(duplicate);
         Assert.Equal(409, problem.GetProperty("status").GetInt32());
-        Assert.Equal(IdempotencyProblems.InProgressType, problem.GetProperty("type").GetString());
+        Assert.Equal(ProblemBase + IdempotencyProblems.InProgressName, problem.GetProperty("type").GetString());
     }
 
     [Fact]
@@ -265,7 +268,7 @@ public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
 
         Assert.Equal(409, slow.StatusCode);
         Assert.Equal(IdempotencyDisposition.InProgress, slow.Disposition);
-        Assert.Equal(IdempotencyProblems.InProgressType, Problem(slow).GetProperty("type").GetString());
+        Assert.Equal(ProblemBase + IdempotencyProblems.InProgressName, Problem(slow).GetProperty("type").GetString());
         var record = IdempotencyRecordKey.For(request.Subject, IdempotencyKey.Parse("slow"));
         Assert.Equal("in_progress", (await h.PlainTable.GetEntityAsync<TableEntity>(record.PartitionKey, record.RowKey)).Value.GetString("State"));
     }
@@ -301,10 +304,10 @@ public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
     }
 
     [Theory]
-    [InlineData(null, IdempotencyProblems.KeyMissingType)]
-    [InlineData("", IdempotencyProblems.KeyInvalidType)]
-    [InlineData("has space", IdempotencyProblems.KeyInvalidType)]
-    [InlineData("\"unterminated", IdempotencyProblems.KeyInvalidType)]
+    [InlineData(null, ProblemBase + IdempotencyProblems.KeyMissingName)]
+    [InlineData("", ProblemBase + IdempotencyProblems.KeyInvalidName)]
+    [InlineData("has space", ProblemBase + IdempotencyProblems.KeyInvalidName)]
+    [InlineData("\"unterminated", ProblemBase + IdempotencyProblems.KeyInvalidName)]
     public async Task ProcessAsync_WhenKeyIsMissingOrInvalid_ShouldAnswer400WithoutTouchingStorage(string? key, string type)
     {
         var h = await IdempotencyHarness.CreateAsync(azurite);
@@ -446,7 +449,7 @@ public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
         Assert.Equal(503, unavailable.StatusCode);
         Assert.Equal(IdempotencyDisposition.StoreUnavailable, unavailable.Disposition);
         Assert.Equal("2", Header(unavailable, "Retry-After"));
-        Assert.Equal(IdempotencyProblems.StoreUnavailableType, Problem(unavailable).GetProperty("type").GetString());
+        Assert.Equal(ProblemBase + IdempotencyProblems.StoreUnavailableName, Problem(unavailable).GetProperty("type").GetString());
         Assert.Equal(4, fault.Hits);
         Assert.Equal(IdempotencyDisposition.Executed, retry.Disposition);
         Assert.Equal(1, handler.Executions);

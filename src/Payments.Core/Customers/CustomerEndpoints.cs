@@ -31,7 +31,7 @@ public sealed class CustomerEndpoints(CustomerService customers)
                 return EmailTaken(taken, CollectionPath, traceId) with { Retention = ResponseRetention.Final };
             case CustomerOutcome.Superseded:
                 // The idempotency layer answers 409 in progress for the attempt that took the key over; this is not stored.
-                return ApiResponse.Problem(IdempotencyProblems.InProgress(TimeSpan.FromSeconds(1), lease.LockedUntil), CollectionPath, traceId)
+                return ApiResponse.Problem(IdempotencyProblems.InProgress(ApiProblems.TypeBase, TimeSpan.FromSeconds(1), lease.LockedUntil), CollectionPath, traceId)
                     with { Retention = ResponseRetention.Transient };
             default:
                 throw new InvalidOperationException("Unknown customer outcome.");

@@ -37,7 +37,7 @@ public sealed class PaymentEndpoints(PaymentService payments, PaymentListing lis
                     CollectionPath, traceId) with { Retention = ResponseRetention.Final };
             case AcceptOutcome.Superseded:
                 // The idempotency layer answers with the outcome of the attempt that owns the key; this is not stored.
-                return ApiResponse.Problem(IdempotencyProblems.InProgress(TimeSpan.FromSeconds(1), lease.LockedUntil), CollectionPath, traceId)
+                return ApiResponse.Problem(IdempotencyProblems.InProgress(ApiProblems.TypeBase, TimeSpan.FromSeconds(1), lease.LockedUntil), CollectionPath, traceId)
                     with { Retention = ResponseRetention.Transient };
             default:
                 throw new InvalidOperationException("Unknown accept outcome.");

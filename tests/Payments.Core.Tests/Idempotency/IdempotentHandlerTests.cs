@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
+using Payments.Core.Api;
 using Payments.Core.Customers;
 using Payments.Core.Payments;
 using Payments.Core.Storage.Diagnostics;
@@ -81,7 +82,7 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
         Assert.Equal(201, taker!.StatusCode);
         Assert.Equal(409, slow.StatusCode);
         Assert.Equal(IdempotencyDisposition.InProgress, slow.Disposition);
-        Assert.Equal(IdempotencyProblems.InProgressType, JsonDocument.Parse(slow.Body).RootElement.GetProperty("type").GetString());
+        Assert.Equal(ApiProblems.TypeBase + IdempotencyProblems.InProgressName, JsonDocument.Parse(slow.Body).RootElement.GetProperty("type").GetString());
         Assert.Equal(IdempotencyDisposition.Replayed, retry.Disposition);
         Assert.Equal(taker.Body.ToArray(), retry.Body.ToArray());
         Assert.Equal([IdOf(taker)], await app.CustomerIdsAsync());
@@ -271,7 +272,7 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
             var counter = new StorageTransactionCounter();
             var clients = azurite.CreateClients([.. policies, faults, counter]);
             var time = new ManualTimeProvider();
-            var options = new IdempotencyOptions();
+            var options = new IdempotencyOptions { ProblemTypeBaseUri = ApiProblems.TypeBase }; // as the app configures it
             var tables = new Dictionary<string, TableClient>
             {
                 [payments.Name] = clients.GetTableClient(payments.Name),
