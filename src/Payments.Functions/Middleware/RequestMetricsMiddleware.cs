@@ -14,6 +14,9 @@ public sealed class RequestMetricsMiddleware : IFunctionsWorkerMiddleware
     /// <summary>The route value for a path that matches no route of <see cref="ApiRoutes"/> (the catch-all's 404s).</summary>
     public const string UnmatchedRoute = "unmatched";
 
+    /// <summary>The answer's status code, or null when nothing answered; replaceable in tests, which have no invocation result.</summary>
+    internal Func<FunctionContext, int?> StatusOf { get; init; } = context => (int?)context.GetHttpResponseData()?.StatusCode;
+
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -23,7 +26,7 @@ public sealed class RequestMetricsMiddleware : IFunctionsWorkerMiddleware
         try
         {
             await next(context);
-            status = context.GetHttpResponseData() is { } response ? (int)response.StatusCode : 500;
+            status = StatusOf(context) ?? 500;
         }
         finally
         {

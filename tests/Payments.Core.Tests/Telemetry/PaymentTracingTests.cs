@@ -180,6 +180,17 @@ public sealed class PaymentTracingTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ParkAsync_WhenAMessageIsParkedTwice_ShouldCountOneDeadLetter()
+    {
+        var deadLetters = new PaymentDeadLetters(await azurite.CreateTableAsync("tracedead"), _queue, TimeProvider.System, NullLogger<PaymentDeadLetters>.Instance);
+
+        await deadLetters.ParkAsync("message-1", "not JSON", "not JSON", CancellationToken.None);
+        await deadLetters.ParkAsync("message-1", "not JSON", "not JSON", CancellationToken.None);
+
+        Assert.Equal(1, _telemetry.Total(PaymentsTelemetry.Instruments.DeadLetters));
+    }
+
+    [Fact]
     public async Task MessageTraceContext_WhenTurnedOff_ShouldSendTheVersion1MessageWithoutIt()
     {
         var service = new PaymentService(_payments, new PaymentMessageSender(_queue, writeTraceContext: false),

@@ -209,6 +209,7 @@ public sealed class PaymentsAppSettings : IDisposable
             ["Jwt:SigningKeysPath"] = JwksPath,
             ["Jwt:UnknownKeyRefreshInterval"] = "00:00:01",
             ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = string.Empty,
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = string.Empty,
 
             // What Azure runs as; DevelopmentEnvironmentTests re-runs the main paths as Core Tools' Development.
             [EnvironmentSetting] = "Production",

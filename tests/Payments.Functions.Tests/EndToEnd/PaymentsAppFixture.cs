@@ -18,7 +18,7 @@ public class PaymentsAppFixture : IAsyncLifetime
         App = await PaymentsApp.StartAsync(Settings);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await App.DisposeAsync();
         Settings.Dispose();

@@ -41,9 +41,9 @@ public sealed class FakeFunctionContext : FunctionContext
 
     public override CancellationToken CancellationToken => CancellationToken.None;
 
-    public FakeHttpRequestData UseRequest(string method, string? authorization)
+    public FakeHttpRequestData UseRequest(string method, string? authorization, string path = "/api/payments")
     {
-        var request = new FakeHttpRequestData(this, method, new Uri("https://payments.test/api/payments"));
+        var request = new FakeHttpRequestData(this, method, new Uri(new Uri("https://payments.test"), path));
         if (authorization is not null)
         {
             request.Headers.Add("Authorization", authorization);

@@ -107,6 +107,17 @@ public sealed class TelemetrySettingsTests
     }
 
     [Fact]
+    public void AddPaymentsFunctions_WhenAzureMonitorIsConfiguredWithAnIdentity_ShouldStartTracingAndMetrics()
+    {
+        // Building the providers sends nothing: the exporter signs in when it first exports.
+        using var host = Build((TelemetrySettings.AzureMonitorSetting, ConnectionString),
+            (TelemetrySettings.AzureMonitorAuthenticationSetting, "ClientId=3f2b5e1c-8a4d-4c7e-9b1a-2d6f0e8c4a11;Authorization=AAD"));
+
+        Assert.NotNull(host.Services.GetService<TracerProvider>());
+        Assert.NotNull(host.Services.GetService<MeterProvider>());
+    }
+
+    [Fact]
     public void AddPaymentsFunctions_WhenATelemetrySettingIsWrong_ShouldRefuseToStart()
     {
         var builder = FunctionsApplication.CreateBuilder([]);
