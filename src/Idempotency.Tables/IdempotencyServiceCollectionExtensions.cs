@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,13 +31,15 @@ public static class IdempotencyServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(provider => new IdempotencyMetrics(provider.GetService<IMeterFactory>()));
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<IdempotencyOptions>>().Value;
             var time = provider.GetRequiredService<TimeProvider>();
             var logger = provider.GetRequiredService<ILogger<IdempotencyStore>>();
+            var metrics = provider.GetRequiredService<IdempotencyMetrics>();
             return new IdempotencyStores(defaultTable(provider),
-                table => new IdempotencyStore(tableClient(provider, table), options, time, logger));
+                table => new IdempotencyStore(tableClient(provider, table), options, time, logger, metrics));
         });
         services.AddSingleton<IdempotentRequestProcessor>();
         services.AddSingleton<IdempotencyReaper>();

@@ -28,10 +28,12 @@ public sealed class IdempotencyStore : IIdempotencyStore
     private readonly IdempotencyOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly IdempotencyMetrics _metrics;
 
     /// <summary>Creates the store of one table: Table Storage, or an <see cref="InMemoryTable"/>.</summary>
-    public IdempotencyStore(TableClient table, IdempotencyOptions options, TimeProvider time, ILogger<IdempotencyStore> logger)
+    public IdempotencyStore(TableClient table, IdempotencyOptions options, TimeProvider time, ILogger<IdempotencyStore> logger, IdempotencyMetrics? metrics = null)
     {
+        _metrics = metrics ?? IdempotencyMetrics.Shared;
         Table = table ?? throw new ArgumentNullException(nameof(table));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _time = time ?? throw new ArgumentNullException(nameof(time));
@@ -132,6 +134,7 @@ public sealed class IdempotencyStore : IIdempotencyStore
             if (takeover is ETag takenETag)
             {
                 _logger.TakenOver(recordKey.LogId, subjectId, existing.LockedUntil, execution);
+                _metrics.Record(IdempotencyOutcome.Takeover);
                 return Claimed(recordKey, subjectId, subject, key, fingerprint, attemptId, kept, execution, now + _options.Lock, takenETag, now + _options.Retention);
             }
         }

@@ -23,12 +23,15 @@ public sealed class IdempotentRequestProcessor
     private readonly IdempotencyOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly IdempotencyMetrics _metrics;
     private readonly DuplicateWaiters _waiters;
 
     /// <summary>Creates the processor over the stores of every record table.</summary>
     public IdempotentRequestProcessor(
-        IdempotencyStores stores, IOptions<IdempotencyOptions> options, TimeProvider time, ILogger<IdempotentRequestProcessor> logger)
+        IdempotencyStores stores, IOptions<IdempotencyOptions> options, TimeProvider time, ILogger<IdempotentRequestProcessor> logger,
+        IdempotencyMetrics? metrics = null)
     {
+        _metrics = metrics ?? IdempotencyMetrics.Shared;
         _stores = stores ?? throw new ArgumentNullException(nameof(stores));
         _options = options?.Value ?? throw new ArgumentNullException(nameof(options));
         _time = time ?? throw new ArgumentNullException(nameof(time));
@@ -161,6 +164,7 @@ public sealed class IdempotentRequestProcessor
         {
             case ClaimOutcome.Replay replay:
                 _logger.Replayed(keyId, subjectId, replay.Response.StatusCode);
+                _metrics.Record(IdempotencyOutcome.Replayed);
                 return new IdempotentResponse(
                     replay.Response.StatusCode,
                     [.. replay.Response.Headers, new(IdempotentResponse.ReplayedHeader, "true")],
@@ -168,9 +172,11 @@ public sealed class IdempotentRequestProcessor
                     IdempotencyDisposition.Replayed);
             case ClaimOutcome.Mismatch:
                 _logger.Mismatch(keyId, subjectId);
+                _metrics.Record(IdempotencyOutcome.Mismatch);
                 return Problem(request, IdempotencyProblems.KeyReused(_options.ProblemTypeBaseUri), IdempotencyDisposition.Mismatch);
             case ClaimOutcome.InProgress inProgress:
                 _logger.InProgress(keyId, subjectId, inProgress.LockedUntil);
+                _metrics.Record(IdempotencyOutcome.InProgress);
                 return Problem(request, IdempotencyProblems.InProgress(_options.ProblemTypeBaseUri, inProgress.RetryAfter, inProgress.LockedUntil), IdempotencyDisposition.InProgress);
             default:
                 throw new InvalidOperationException($"Unexpected claim outcome {outcome.GetType().Name}.");
@@ -222,12 +228,12 @@ public sealed class IdempotentRequestProcessor
         if (lease.State == IdempotencyLeaseState.CompletedByHandler)
         {
             _logger.Completed(keyId, subjectId, result.StatusCode, "handler transaction");
-            return executed;
+            return Executed(executed);
         }
 
         if (lease.State != IdempotencyLeaseState.Active)
         {
-            return executed; // the handler completed or released the lease itself
+            return Executed(executed); // the handler completed or released the lease itself
         }
 
         if (!ShouldStore(result))
@@ -277,6 +283,12 @@ public sealed class IdempotentRequestProcessor
             _logger.CompletionFailed(ex, keyId, subjectId, result.StatusCode);
         }
 
+        return Executed(executed);
+    }
+
+    private IdempotentResponse Executed(IdempotentResponse executed)
+    {
+        _metrics.Record(IdempotencyOutcome.Executed);
         return executed;
     }
 
@@ -288,8 +300,11 @@ public sealed class IdempotentRequestProcessor
             if (await lease.ReleaseAsync(afterHandler.Token) == LeaseRelease.LeaseLost)
             {
                 _logger.LeaseLost(keyId, subjectId, "release");
+                return;
             }
-            else if (statusCode is int status)
+
+            _metrics.Record(IdempotencyOutcome.Released);
+            if (statusCode is int status)
             {
                 _logger.Released(keyId, subjectId, status);
             }

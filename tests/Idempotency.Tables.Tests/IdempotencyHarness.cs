@@ -24,10 +24,10 @@ public sealed class IdempotencyHarness
         Faults = faults;
         Counter = counter;
         Time = time;
-        Store = new IdempotencyStore(table, options, time, NullLogger<IdempotencyStore>.Instance);
+        Store = new IdempotencyStore(table, options, time, NullLogger<IdempotencyStore>.Instance, Metrics);
         Stores = new IdempotencyStores(table.Name, _ => Store);
         ProcessorLogger = new ListLogger<IdempotentRequestProcessor>();
-        Processor = new IdempotentRequestProcessor(Stores, Microsoft.Extensions.Options.Options.Create(options), time, ProcessorLogger);
+        Processor = new IdempotentRequestProcessor(Stores, Microsoft.Extensions.Options.Options.Create(options), time, ProcessorLogger, Metrics);
         Reaper = new IdempotencyReaper(Stores, Microsoft.Extensions.Options.Options.Create(options), time, NullLogger<IdempotencyReaper>.Instance);
     }
 
@@ -46,6 +46,9 @@ public sealed class IdempotencyHarness
     public StorageTransactionCounter Counter { get; }
 
     public ManualTimeProvider Time { get; }
+
+    /// <summary>This harness's own instruments, so a test counts only its own outcomes while others run beside it.</summary>
+    public IdempotencyMetrics Metrics { get; } = new(meterFactory: null);
 
     public IdempotencyStore Store { get; }
 

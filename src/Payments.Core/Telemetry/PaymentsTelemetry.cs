@@ -47,7 +47,6 @@ public static class PaymentsTelemetry
     public static class Instruments
     {
         public const string HttpRequests = "payments.http.requests";
-        public const string IdempotencyOutcomes = "payments.idempotency.outcomes";
         public const string PaymentTransitions = "payments.payment.transitions";
         public const string ChargeDuration = "payments.gateway.charge.duration";
         public const string SweeperRequeues = "payments.sweeper.requeues";
@@ -60,13 +59,6 @@ public static class PaymentsTelemetry
     /// <summary>Answered HTTP requests, by route template, method and status code (recorded by the worker middleware).</summary>
     public static readonly Counter<long> HttpRequests =
         Meter.CreateCounter<long>(Instruments.HttpRequests, "{request}", "HTTP requests answered, by route template, method and status code.");
-
-    /// <summary>
-    /// Idempotency outcomes, by <see cref="IdempotencyOutcome"/>: recorded where the idempotency layer decides them
-    /// (see docs/observability.md for where each is decided).
-    /// </summary>
-    public static readonly Counter<long> IdempotencyOutcomes =
-        Meter.CreateCounter<long>(Instruments.IdempotencyOutcomes, "{request}", "Idempotent requests by outcome: executed, replayed, mismatch (422), in_progress (409), takeover, released.");
 
     public static readonly Counter<long> PaymentTransitions =
         Meter.CreateCounter<long>(Instruments.PaymentTransitions, "{transition}", "Payment state changes that landed, by from and to status (from 'none' when accepted).");
@@ -88,10 +80,6 @@ public static class PaymentsTelemetry
 
     public static readonly Counter<long> KeyRefreshes =
         Meter.CreateCounter<long>(Instruments.KeyRefreshes, "{refresh}", "Signing key set fetches, by outcome: loaded, failed.");
-
-    /// <summary>Records one idempotency outcome; <paramref name="outcome"/> is one of <see cref="IdempotencyOutcome"/>.</summary>
-    public static void RecordIdempotencyOutcome(string outcome) =>
-        IdempotencyOutcomes.Add(1, new KeyValuePair<string, object?>(Attributes.Outcome, outcome));
 
     internal static void RecordTransition(string from, string to) =>
         PaymentTransitions.Add(1, new(Attributes.StatusFrom, from), new(Attributes.StatusTo, to));
@@ -129,26 +117,4 @@ public static class PaymentsTelemetry
 
     /// <summary>Marks a span failed with the exception's type (its message may carry data that is not ours to export).</summary>
     internal static void Fail(Activity? span, Exception exception) => span?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
-}
-
-/// <summary>The values of <see cref="PaymentsTelemetry.Attributes.Outcome"/> on <see cref="PaymentsTelemetry.IdempotencyOutcomes"/>.</summary>
-public static class IdempotencyOutcome
-{
-    /// <summary>The function ran under a fresh claim and its outcome was stored.</summary>
-    public const string Executed = "executed";
-
-    /// <summary>A retry got the stored response back, byte for byte.</summary>
-    public const string Replayed = "replayed";
-
-    /// <summary>The same key with a different request: 422.</summary>
-    public const string Mismatch = "mismatch";
-
-    /// <summary>The key's first attempt still holds a live claim: 409 with Retry-After.</summary>
-    public const string InProgress = "in_progress";
-
-    /// <summary>An expired claim was taken over by this attempt.</summary>
-    public const string Takeover = "takeover";
-
-    /// <summary>The claim was released without an outcome (the function failed unexpectedly), so a retry runs again.</summary>
-    public const string Released = "released";
 }

@@ -1,5 +1,6 @@
 using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
+using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,7 +40,7 @@ public static class TelemetryServiceCollectionExtensions
         var telemetry = services.AddOpenTelemetry()
             .UseFunctionsWorkerDefaults()
             .WithTracing(tracing => tracing.AddSource(PaymentsTelemetry.Name, AzureSdkSources))
-            .WithMetrics(metrics => metrics.AddMeter(PaymentsTelemetry.Name));
+            .WithMetrics(metrics => metrics.AddMeter(PaymentsTelemetry.Name, IdempotencyMetrics.MeterName));
 
         if (settings.OtlpEndpoint is not null)
         {
