@@ -39,6 +39,7 @@ public sealed class IdempotencyMiddleware(IdempotentRequestProcessor processor, 
         var idempotentRequest = new IdempotentRequest(
             subject, Header(request, IdempotencyKey.HeaderName), request.Method, request.Url.AbsolutePath, Header(request, "Content-Type"), body)
         {
+            Repeatability = RepeatabilityHeaders.From(Header(request, RepeatabilityHeaders.RequestIdHeader), Header(request, RepeatabilityHeaders.FirstSentHeader)),
             TraceId = context.TraceContext?.TraceParent is { Length: > 0 } traceParent ? traceParent : context.InvocationId,
             Mode = idempotent.Mode,
             Table = table,

@@ -95,6 +95,9 @@ public sealed class IdempotencyKey : IEquatable<IdempotencyKey>
         return true;
     }
 
+    /// <summary>A key of another header family (already validated and prefixed by it), so families never share a key.</summary>
+    internal static IdempotencyKey OfFamily(string value) => new(value);
+
     /// <summary>Parses a header value, throwing <see cref="FormatException"/> with the reason when it is not a valid key.</summary>
     public static IdempotencyKey Parse(string headerValue) =>
         TryParse(headerValue, out var key, out var error) ? key : throw new FormatException(error);

@@ -38,6 +38,13 @@ public sealed class IdempotencyOptions : IValidatableObject
     [Range(0, MaxStorableResponseBytes, ErrorMessage = "Idempotency:MaxStoredResponseBytes must be between 0 and 786432 (a stored record must fit one 1 MiB entity).")]
     public int MaxStoredResponseBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Accept the Azure REST API guidelines' repeatable requests (<c>Repeatability-Request-ID</c> and
+    /// <c>Repeatability-First-Sent</c>) beside <c>Idempotency-Key</c>; the tracked window is <see cref="RetentionHours"/>.
+    /// Off: a request carrying them is answered 501, as the guidelines ask of an operation that does not support them.
+    /// </summary>
+    public bool AcceptRepeatabilityHeaders { get; set; } = true;
+
     /// <summary>How many expired records one reaper run deletes at most.</summary>
     [Range(1, 100_000, ErrorMessage = "Idempotency:ReaperBatchSize must be between 1 and 100000.")]
     public int ReaperBatchSize { get; set; } = 1000;

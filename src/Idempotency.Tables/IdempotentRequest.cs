@@ -16,6 +16,9 @@ public sealed record IdempotentRequest(
     string? ContentType,
     ReadOnlyMemory<byte> Body)
 {
+    /// <summary>The repeatable-requests headers, when the request carries either (<see cref="RepeatabilityHeaders.From"/>).</summary>
+    public RepeatabilityHeaders? Repeatability { get; init; }
+
     /// <summary>Goes into problem responses as <c>traceId</c>.</summary>
     public string? TraceId { get; init; }
 

@@ -50,11 +50,45 @@ public sealed class IdempotentRequestProcessor
         ArgumentNullException.ThrowIfNull(execute);
         ArgumentException.ThrowIfNullOrEmpty(request.Subject, nameof(request));
 
+        if (request.Repeatability is { } repeatability)
+        {
+            var answer = await ProcessRepeatableAsync(request, repeatability, execute, cancellationToken);
+            var accepted = answer.Disposition is IdempotencyDisposition.Executed or IdempotencyDisposition.Replayed;
+            return answer with { Headers = [.. answer.Headers, new(RepeatabilityHeaders.ResultHeader, accepted ? "accepted" : "rejected")] };
+        }
+
         if (!IdempotencyKey.TryParse(request.IdempotencyKeyHeader, out var key, out var error))
         {
             var problem = request.IdempotencyKeyHeader is null ? IdempotencyProblems.KeyMissing(_options.ProblemTypeBaseUri) : IdempotencyProblems.KeyInvalid(_options.ProblemTypeBaseUri, error);
             return Problem(request, problem, IdempotencyDisposition.Rejected);
         }
+
+        return await ProcessKeyedAsync(request, key, execute, cancellationToken);
+    }
+
+    private async Task<IdempotentResponse> ProcessRepeatableAsync(
+        IdempotentRequest request, RepeatabilityHeaders repeatability, Func<IdempotencyLease, CancellationToken, Task<HandlerResult>> execute,
+        CancellationToken cancellationToken)
+    {
+        var typeBase = _options.ProblemTypeBaseUri;
+        if (!_options.AcceptRepeatabilityHeaders)
+        {
+            return Problem(request, RepeatabilityHeaders.NotSupported(typeBase), IdempotencyDisposition.Rejected);
+        }
+
+        if (request.IdempotencyKeyHeader is not null)
+        {
+            return Problem(request, RepeatabilityHeaders.BothFamilies(typeBase), IdempotencyDisposition.Rejected);
+        }
+
+        return repeatability.TryGetKey(_time.GetUtcNow(), _options.Retention, typeBase, out var key, out var problem)
+            ? await ProcessKeyedAsync(request, key, execute, cancellationToken)
+            : Problem(request, problem, IdempotencyDisposition.Rejected);
+    }
+
+    private async Task<IdempotentResponse> ProcessKeyedAsync(
+        IdempotentRequest request, IdempotencyKey key, Func<IdempotencyLease, CancellationToken, Task<HandlerResult>> execute, CancellationToken cancellationToken)
+    {
 
         if (request.Body.Length > _options.MaxRequestBodyBytes)
         {

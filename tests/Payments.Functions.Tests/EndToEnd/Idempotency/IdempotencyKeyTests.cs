@@ -167,6 +167,47 @@ public sealed class IdempotencyKeyTests(NoQueueConsumerAppFixture fixture) : ICl
         Assert.Equal(await first.Content.ReadAsByteArrayAsync(), await second.Content.ReadAsByteArrayAsync());
     }
 
+    [Fact]
+    public async Task CreatePayment_WhenSentAsARepeatableRequestTwice_ShouldAcceptOnePaymentAndReplayIt()
+    {
+        const string merchant = "merchant-repeatable";
+        var requestId = Guid.NewGuid().ToString();
+        var firstSent = DateTimeOffset.UtcNow.ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+
+        using var first = await SendRepeatableAsync(merchant, requestId, firstSent);
+        using var second = await SendRepeatableAsync(merchant, requestId, firstSent);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(["accepted"], first.Headers.GetValues("Repeatability-Result"));
+        AssertReplayOf(first, second);
+        Assert.Equal(["accepted"], second.Headers.GetValues("Repeatability-Result"));
+        Assert.Equal(await first.Content.ReadAsByteArrayAsync(), await second.Content.ReadAsByteArrayAsync());
+        Assert.Equal(1, await fixture.Settings.PaymentCountAsync(merchant));
+    }
+
+    [Fact]
+    public async Task CreatePayment_WhenBothIdempotencyHeaderFamiliesAreSent_ShouldAnswer400AndExecuteNothing()
+    {
+        const string merchant = "merchant-both-families";
+        using var request = PaymentsApp.Request(HttpMethod.Post, "api/v1/payments", Token(merchant), Payment, "key-" + Guid.NewGuid());
+        request.Headers.Add("Repeatability-Request-ID", Guid.NewGuid().ToString());
+        request.Headers.Add("Repeatability-First-Sent", DateTimeOffset.UtcNow.ToString("r", System.Globalization.CultureInfo.InvariantCulture));
+
+        using var response = await fixture.App.Client.SendAsync(request);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "Idempotency-Key");
+        Assert.Equal(["rejected"], response.Headers.GetValues("Repeatability-Result"));
+        Assert.Equal(0, await fixture.Settings.PaymentCountAsync(merchant));
+    }
+
+    private async Task<HttpResponseMessage> SendRepeatableAsync(string merchant, string requestId, string firstSent)
+    {
+        using var request = PaymentsApp.Request(HttpMethod.Post, "api/v1/payments", Token(merchant), Payment);
+        request.Headers.Add("Repeatability-Request-ID", requestId);
+        request.Headers.Add("Repeatability-First-Sent", firstSent);
+        return await fixture.App.Client.SendAsync(request);
+    }
+
     private string Token(string merchant) => fixture.Settings.Token(subject: merchant);
 
     private static void AssertReplayOf(HttpResponseMessage first, HttpResponseMessage replay)
