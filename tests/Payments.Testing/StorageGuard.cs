@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Web;
-using Payments.Core.Storage.Diagnostics;
 
 namespace Payments.Testing;
 

@@ -1,6 +1,5 @@
 using Azure.Core;
 using Azure.Core.Pipeline;
-using Payments.Core.Storage.Diagnostics;
 
 namespace Payments.Testing;
 

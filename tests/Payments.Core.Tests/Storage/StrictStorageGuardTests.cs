@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using Payments.Core.Storage.Diagnostics;
 using Payments.Core.Tests.Infrastructure;
 using Payments.Testing;
 
