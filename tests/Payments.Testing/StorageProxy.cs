@@ -14,7 +14,7 @@ namespace Payments.Testing;
 /// The strict storage guard for the app's worker process (end-to-end tests, chaos, benchmarks): a loopback reverse
 /// proxy in front of Azurite's table endpoint. The app gets <see cref="ConnectionString"/>, whose TableEndpoint is
 /// this proxy; every table request passes <see cref="StorageGuard.Inspect"/> and is forwarded unchanged (Shared Key
-/// signatures cover the path, not the host), or answered 400 with the violation when it breaks contract rule 1.
+/// signatures cover the path, not the host), or answered 400 with the violation when it breaks the guard's rules (a query or a batch across partitions).
 /// The fixture calls <see cref="StorageGuard.ThrowIfViolated"/> at the end, so a violation the app swallowed still fails.
 /// <see cref="Faults"/> fails chosen requests from outside the app: a fault after sending lets Azurite carry the request
 /// out and then breaks the connection, a real lost answer on the wire.
@@ -92,7 +92,7 @@ public sealed class StorageProxy : IAsyncDisposable
             content = buffer.ToArray();
         }
 
-        if (guard.Inspect(request.Method, request.Path.Value ?? "/", request.QueryString.Value) is { } violation)
+        if (guard.Inspect(request.Method, request.Path.Value ?? "/", request.QueryString.Value, body: content) is { } violation)
         {
             // 400 with Table Storage's error shape: not retried by the SDK, and the app's answer shows the reason.
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
