@@ -9,7 +9,6 @@ using Payments.Core.Api;
 using Payments.Core.Auth;
 using Payments.Core.Payments;
 using Payments.Core.Storage;
-using Payments.Core.Storage.Diagnostics;
 
 namespace Payments.Core;
 
@@ -30,11 +29,12 @@ public static class ServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>>(new StorageConnectionValidator(configuration));
 
-        AddStorageFaults(services, configuration);
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
             var connection = ResolveConnection(configuration, StorageOptions.ConnectionName);
+            // Policies registered in DI join every storage client's pipeline: none in the app, the generic seam through
+            // which in-process tests count and fail requests (tests/Payments.Testing).
             return new StorageClientFactory(connection, provider.GetServices<HttpPipelinePolicy>());
         });
         services.TryAddSingleton(TimeProvider.System);
@@ -52,44 +52,6 @@ public static class ServiceCollectionExtensions
         services.AddJwtAuthentication(configuration);
         return services;
     }
-
-    /// <summary>The test-only setting that makes a fraction of the app's storage requests fail (scripts/chaos.sh).</summary>
-    public const string StorageFaultRateSetting = "Chaos:StorageFaultRate";
-
-    /// <summary>
-    /// Test-only, off unless set: fails a random fraction (0..1) of the app's storage requests, half before sending
-    /// (503, the request never arrives) and half after (the write happened but the answer is lost), so the chaos run
-    /// proves retries and idempotency against the faults a real network produces. Never set in a deployment: it is
-    /// kept out of the sample settings and the template on purpose.
-    /// </summary>
-    private static void AddStorageFaults(IServiceCollection services, IConfiguration configuration)
-    {
-        var text = configuration[StorageFaultRateSetting];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return;
-        }
-
-        if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rate) || rate is < 0 or > 1)
-        {
-            throw new InvalidOperationException($"{StorageFaultRateSetting} is a test-only fraction from 0 to 1 (e.g. 0.05); got '{text}'. Remove it outside chaos runs.");
-        }
-
-        if (rate == 0)
-        {
-            return;
-        }
-
-        var injector = new StorageFaultInjector();
-        injector.Add(_ => Chance(rate / 2), StorageFaultKind.ServiceUnavailable, StorageFaultTiming.BeforeSending);
-        injector.Add(_ => Chance(rate / 2), StorageFaultKind.NetworkError, StorageFaultTiming.AfterSending);
-        services.AddSingleton<HttpPipelinePolicy>(injector);
-    }
-
-    // Fault choice needs no unpredictability, only a spread.
-#pragma warning disable CA5394
-    private static bool Chance(double probability) => Random.Shared.NextDouble() < probability;
-#pragma warning restore CA5394
 
     public static StorageConnection ResolveConnection(IConfiguration configuration, string connectionName)
     {

@@ -4,7 +4,6 @@ using Azure.Data.Tables;
 using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Payments.Core.Storage.Diagnostics;
 using Payments.Testing;
 
 namespace Idempotency.Tables.Tests;

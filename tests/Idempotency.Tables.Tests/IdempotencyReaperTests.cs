@@ -2,7 +2,6 @@ using Azure.Data.Tables;
 using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Storage;
-using Payments.Core.Storage.Diagnostics;
 using Payments.Testing;
 using Xunit.Abstractions;
 

@@ -3,7 +3,6 @@ using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Idempotency.Tables;
-using Payments.Core.Storage.Diagnostics;
 using Payments.Testing;
 
 namespace Idempotency.Tables.Tests;

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Idempotency.Tables;
 using Microsoft.Extensions.Logging;
-using Payments.Core.Storage.Diagnostics;
 using Payments.Testing;
 
 namespace Idempotency.Tables.Tests;

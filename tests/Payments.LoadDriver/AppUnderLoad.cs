@@ -43,6 +43,9 @@ public sealed class AppUnderLoad : IAsyncDisposable
     /// <summary>What the app's worker sent to the tables, when it runs behind the strict storage guard; null otherwise.</summary>
     public StorageGuard? StorageGuard => _storageProxy?.Guard;
 
+    /// <summary>Fails chosen table requests of the worker on the wire; null when the app runs without the proxy.</summary>
+    public StorageFaultInjector? StorageFaults => _storageProxy?.Faults;
+
     public string PaymentsTable => Settings["Storage:PaymentsTable"];
 
     public string LedgerTable => Settings["Storage:LedgerTable"];

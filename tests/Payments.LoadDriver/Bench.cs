@@ -10,7 +10,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Payments.Core;
 using Payments.Core.Payments;
-using Payments.Core.Storage.Diagnostics;
 using Payments.Testing;
 
 namespace Payments.LoadDriver;

@@ -66,6 +66,8 @@ public sealed class ChaosRun
     public static Task<ChaosResult> RunAsync(ChaosOptions options, CancellationToken cancellationToken) =>
         new ChaosRun(options).RunAsync(cancellationToken);
 
+    private static bool Chance(double probability) => Random.Shared.NextDouble() < probability;
+
     private void Count(string name, long by = 1) => _counts.AddOrUpdate(name, by, (_, value) => value + by);
 
     private void Say(string line) => _options.Progress.WriteLine(Inv.S($"[chaos {_clock.Elapsed.TotalSeconds,6:0.0}s] {line}"));
@@ -79,7 +81,6 @@ public sealed class ChaosRun
         Say($"Azurite on loopback, data in {azurite.Location}");
         var overrides = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["Chaos:StorageFaultRate"] = Inv.F(_options.StorageFaultRate, "0.###"),
             ["Payments:SweepSchedule"] = "*/2 * * * * *",
             ["Payments:SweepAfterSeconds"] = "5",
             ["Idempotency:LockSeconds"] = "2",
@@ -90,7 +91,12 @@ public sealed class ChaosRun
         var storageGuard = new StorageGuard();
         await using var app = await AppUnderLoad.StartAsync(_options.AppDirectory, azurite.ConnectionString, overrides, loggerFactory, cancellationToken,
             queueMessageLease: TimeSpan.FromSeconds(10), storageGuard: storageGuard);
-        Say($"App started on {app.Host.BaseUrl} (worker pid {app.Host.WorkerProcessId}), storage fault rate {_options.StorageFaultRate}");
+        // A fraction of the worker's table requests fail on the wire, in the proxy between it and Azurite: half never
+        // arrive (503), half are carried out and then the connection breaks (the write happened, the answer is lost).
+        var rate = _options.StorageFaultRate;
+        var refused = app.StorageFaults!.Add((_, _) => Chance(rate / 2), StorageFaultKind.ServiceUnavailable, StorageFaultTiming.BeforeSending);
+        var answersLost = app.StorageFaults.Add((_, _) => Chance(rate / 2), StorageFaultKind.NetworkError, StorageFaultTiming.AfterSending);
+        Say($"App started on {app.Host.BaseUrl} (worker pid {app.Host.WorkerProcessId}), table fault rate {rate}");
 
         var merchants = new[] { "merchant-a", "merchant-b" };
         var tokens = merchants.ToDictionary(m => m, m => app.Issuer.Token(m), StringComparer.Ordinal);
@@ -120,6 +126,8 @@ public sealed class ChaosRun
         var invariants = Check(payments, ledger);
         invariants.Add(new("no table query across partitions", storageGuard.Violations.Count == 0,
             Inv.S($"{storageGuard.Violations.Count} violations{string.Concat(storageGuard.Violations.Distinct().Take(3).Select(v => "; " + v))}; app table requests: {storageGuard.Snapshot()}")));
+        Count("faults.table-requests-refused-503", refused.Hits);
+        Count("faults.table-answers-lost-after-the-write", answersLost.Hits);
         CountAppEvidence(Path.Combine(_options.OutputDirectory, "host-warnings.log"));
         var result = new ChaosResult(invariants, new Dictionary<string, long>(_counts, StringComparer.Ordinal), _options.OutputDirectory) { Unexplained = _unexplained };
         foreach (var line in _unexplained)
@@ -507,7 +515,7 @@ public sealed class ChaosRun
     }
 
     /// <summary>
-    /// The injected storage faults happen inside the worker, out of the driver's sight; the app's warnings show what
+    /// The injected storage faults happen between the worker and Azurite, out of the driver's sight; the app's warnings show what
     /// they caused (most are absorbed by the SDK's retries and leave no trace).
     /// </summary>
     private void CountAppEvidence(string logPath)

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Web;
-using Payments.Core.Storage.Diagnostics;
 
 namespace Payments.Testing;
 
@@ -15,7 +14,8 @@ public sealed record StorageGuardAllowance(string Name, Func<string, string, boo
 /// <summary>
 /// The strict storage guard: looks at every storage request a client (<see cref="StrictStoragePolicy"/>) or the app's
 /// worker process (<see cref="StorageProxy"/>) sends, fails any table query that breaks contract rule 1 (one partition
-/// by key, RowKey ranges only) unless a named allowance covers it, and counts requests per operation and entities read,
+/// by key, RowKey ranges only) unless a named allowance covers it, and any entity group transaction that spans
+/// partitions (<see cref="TableBatchRule"/>), and counts requests per operation and entities read,
 /// so tests can assert budgets. Thread-safe.
 /// </summary>
 public sealed class StorageGuard(IEnumerable<StorageGuardAllowance>? allowances = null)
@@ -34,7 +34,8 @@ public sealed class StorageGuard(IEnumerable<StorageGuardAllowance>? allowances 
 
     /// <summary>Counts the request and checks it; returns why it breaks the rule, or null when it may go ahead.</summary>
     /// <param name="inspectionByTest">The test asserting what was stored: neither counted nor judged.</param>
-    public string? Inspect(string httpMethod, string uriPath, string? uriQuery, bool inspectionByTest = false)
+    /// <param name="body">The request's body; a <c>$batch</c> is judged by it (one partition per transaction).</param>
+    public string? Inspect(string httpMethod, string uriPath, string? uriQuery, bool inspectionByTest = false, ReadOnlyMemory<byte> body = default)
     {
         ArgumentNullException.ThrowIfNull(httpMethod);
         ArgumentNullException.ThrowIfNull(uriPath);
@@ -47,6 +48,11 @@ public sealed class StorageGuard(IEnumerable<StorageGuardAllowance>? allowances 
         lock (_countLock)
         {
             _byOperation[operation] = _byOperation.GetValueOrDefault(operation) + 1;
+        }
+
+        if (operation == StorageOperation.TableBatch)
+        {
+            return TableBatchRule.Check(body.Span) is { } batchProblem ? Record($"Cross-partition batch: {batchProblem}.") : null;
         }
 
         if (operation != StorageOperation.TableQuery)
@@ -84,7 +90,11 @@ public sealed class StorageGuard(IEnumerable<StorageGuardAllowance>? allowances 
             }
         }
 
-        var violation = $"Cross-partition query on table '{table}': {problem}.";
+        return Record($"Cross-partition query on table '{table}': {problem}.");
+    }
+
+    private string Record(string violation)
+    {
         _violations.Enqueue(violation);
         return violation;
     }
@@ -138,7 +148,7 @@ public sealed class StorageGuard(IEnumerable<StorageGuardAllowance>? allowances 
         if (!_violations.IsEmpty)
         {
             throw new StorageGuardViolationException(
-                $"{_violations.Count} storage request(s) broke contract rule 1:{Environment.NewLine}{string.Join(Environment.NewLine, _violations.Distinct())}");
+                $"{_violations.Count} storage request(s) broke the strict storage guard's rules:{Environment.NewLine}{string.Join(Environment.NewLine, _violations.Distinct())}");
         }
     }
 }

@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Payments.Core.Storage.Diagnostics;
 
 namespace Payments.Testing;
 
@@ -15,8 +14,10 @@ namespace Payments.Testing;
 /// The strict storage guard for the app's worker process (end-to-end tests, chaos, benchmarks): a loopback reverse
 /// proxy in front of Azurite's table endpoint. The app gets <see cref="ConnectionString"/>, whose TableEndpoint is
 /// this proxy; every table request passes <see cref="StorageGuard.Inspect"/> and is forwarded unchanged (Shared Key
-/// signatures cover the path, not the host), or answered 400 with the violation when it breaks contract rule 1.
+/// signatures cover the path, not the host), or answered 400 with the violation when it breaks the guard's rules (a query or a batch across partitions).
 /// The fixture calls <see cref="StorageGuard.ThrowIfViolated"/> at the end, so a violation the app swallowed still fails.
+/// <see cref="Faults"/> fails chosen requests from outside the app: a fault after sending lets Azurite carry the request
+/// out and then breaks the connection, a real lost answer on the wire.
 /// </summary>
 public sealed class StorageProxy : IAsyncDisposable
 {
@@ -28,15 +29,19 @@ public sealed class StorageProxy : IAsyncDisposable
     private readonly WebApplication _server;
     private readonly HttpClient _forward;
 
-    private StorageProxy(WebApplication server, HttpClient forward, StorageGuard guard, string connectionString)
+    private StorageProxy(WebApplication server, HttpClient forward, StorageGuard guard, StorageFaultInjector faults, string connectionString)
     {
         _server = server;
         _forward = forward;
         Guard = guard;
+        Faults = faults;
         ConnectionString = connectionString;
     }
 
     public StorageGuard Guard { get; }
+
+    /// <summary>Rules for failing table requests of the app's worker; none until a test adds one.</summary>
+    public StorageFaultInjector Faults { get; }
 
     /// <summary>The storage connection string the app uses: Azurite's, with the table endpoint pointing at this proxy.</summary>
     public string ConnectionString { get; }
@@ -59,12 +64,13 @@ public sealed class StorageProxy : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         var server = builder.Build();
-        server.Run(context => ForwardAsync(context, forward, tableEndpoint, guard));
+        var faults = new StorageFaultInjector();
+        server.Run(context => ForwardAsync(context, forward, tableEndpoint, guard, faults));
         await server.StartAsync(cancellationToken);
 
         var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         settings["TableEndpoint"] = new UriBuilder(tableEndpoint) { Host = address.Host, Port = address.Port }.Uri.ToString().TrimEnd('/');
-        return new StorageProxy(server, forward, guard, StorageConnectionStrings.Format(settings));
+        return new StorageProxy(server, forward, guard, faults, StorageConnectionStrings.Format(settings));
     }
 
     public async ValueTask DisposeAsync()
@@ -74,10 +80,19 @@ public sealed class StorageProxy : IAsyncDisposable
         _forward.Dispose();
     }
 
-    private static async Task ForwardAsync(HttpContext context, HttpClient forward, Uri target, StorageGuard guard)
+    private static async Task ForwardAsync(HttpContext context, HttpClient forward, Uri target, StorageGuard guard, StorageFaultInjector faults)
     {
         var request = context.Request;
-        if (guard.Inspect(request.Method, request.Path.Value ?? "/", request.QueryString.Value) is { } violation)
+        // Read first: the guard inspects a batch's body, and the fault rules decide before anything goes out.
+        byte[]? content = null;
+        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, context.RequestAborted);
+            content = buffer.ToArray();
+        }
+
+        if (guard.Inspect(request.Method, request.Path.Value ?? "/", request.QueryString.Value, body: content) is { } violation)
         {
             // 400 with Table Storage's error shape: not retried by the SDK, and the app's answer shows the reason.
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -90,13 +105,18 @@ public sealed class StorageProxy : IAsyncDisposable
             return;
         }
 
+        var fault = faults.Take(request.Method, request.Path.Value ?? "/");
+        if (fault is { Timing: StorageFaultTiming.BeforeSending })
+        {
+            await FailAsync(context, fault);
+            return;
+        }
+
         var uri = new UriBuilder(target) { Path = request.Path.Value, Query = request.QueryString.Value }.Uri;
         using var outgoing = new HttpRequestMessage(new HttpMethod(request.Method), uri);
-        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+        if (content is not null)
         {
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, context.RequestAborted);
-            outgoing.Content = new ByteArrayContent(buffer.ToArray());
+            outgoing.Content = new ByteArrayContent(content);
         }
 
         foreach (var (name, values) in request.Headers)
@@ -128,6 +148,12 @@ public sealed class StorageProxy : IAsyncDisposable
         }
 
         using var _ = answer;
+        if (fault is not null)
+        {
+            await FailAsync(context, fault); // Azurite carried the request out; its answer is lost
+            return;
+        }
+
         if (answer.StatusCode == HttpStatusCode.OK && StorageOperations.Classify(request.Method, request.Path.Value ?? "/") == StorageOperation.TableQuery)
         {
             guard.RecordQueryAnswer(body);
@@ -142,6 +168,22 @@ public sealed class StorageProxy : IAsyncDisposable
             }
         }
 
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted);
+    }
+
+    private static async Task FailAsync(HttpContext context, StorageFaultRule fault)
+    {
+        if (fault.Kind == StorageFaultKind.NetworkError)
+        {
+            context.Abort(); // the client's transport sees the connection reset, as on a real network error
+            return;
+        }
+
+        var (status, errorCode, body) = StorageFaultInjector.Answer(fault.Kind);
+        context.Response.StatusCode = status;
+        context.Response.Headers["x-ms-error-code"] = errorCode;
+        context.Response.ContentType = "application/json;odata=minimalmetadata";
         context.Response.ContentLength = body.Length;
         await context.Response.Body.WriteAsync(body, context.RequestAborted);
     }

@@ -1,12 +1,11 @@
 using Azure.Core;
 using Azure.Core.Pipeline;
-using Payments.Core.Storage.Diagnostics;
 
 namespace Payments.Testing;
 
 /// <summary>
 /// The strict storage guard for in-process tests: every request a storage client sends passes
-/// <see cref="StorageGuard.Inspect"/>; a cross-partition table query throws <see cref="StorageGuardViolationException"/>
+/// <see cref="StorageGuard.Inspect"/>; a cross-partition table query or batch throws <see cref="StorageGuardViolationException"/>
 /// instead of going out. A test's own look at the table (asserting what was written) runs inside
 /// <see cref="InspectionByTest"/>, which counts but does not judge.
 /// </summary>
@@ -42,10 +41,23 @@ public sealed class StrictStoragePolicy(StorageGuard guard) : HttpPipelinePolicy
     {
         ArgumentNullException.ThrowIfNull(message);
         var uri = message.Request.Uri;
-        if (guard.Inspect(message.Request.Method.Method, uri.Path, uri.Query, TestIsInspecting.Value) is { } violation)
+        if (guard.Inspect(message.Request.Method.Method, uri.Path, uri.Query, TestIsInspecting.Value, BatchBody(message.Request)) is { } violation)
         {
             throw new StorageGuardViolationException(violation);
         }
+    }
+
+    /// <summary>A batch's multipart body, which the guard reads for its partitions; nothing for other requests.</summary>
+    private static ReadOnlyMemory<byte> BatchBody(Request request)
+    {
+        if (request.Content is null || StorageOperations.Classify(request) != StorageOperation.TableBatch)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        using var buffer = new MemoryStream();
+        request.Content.WriteTo(buffer, CancellationToken.None); // the SDK's batch content is rewritable: retries send it again
+        return buffer.ToArray();
     }
 
     private void Record(HttpMessage message)

@@ -8,7 +8,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Api;
 using Payments.Core.Customers;
 using Payments.Core.Payments;
-using Payments.Core.Storage.Diagnostics;
 using Payments.Core.Tests.Infrastructure;
 using Payments.Testing;
 
@@ -67,7 +66,7 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
         // Just before the slow attempt's batch goes out, its lock expires and a retry takes the key over and finishes.
         var slowAttemptsBatch = NthRequest.Of(StorageOperation.TableBatch, 2); // the first is its claim
         var takeover = new RequestHookPolicy(
-            message => slowAttemptsBatch(message.Request),
+            message => slowAttemptsBatch(message.Request.Method.Method, message.Request.Uri.Path),
             async () =>
             {
                 app!.Time.Advance(app.Options.Lock + TimeSpan.FromSeconds(1));
@@ -199,13 +198,13 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
     [Fact]
     public async Task CreatePayment_WhenStorageRefusesTheBatchAs400_ShouldAnswerAProblemWriteNothingAndReleaseTheKey()
     {
-        var refuse = new StorageRejectionPolicy(StorageOperation.TableBatch, times: 1);
-        var app = await App.CreateAsync(azurite, refuse);
+        var app = await App.CreateAsync(azurite);
+        var refuse = app.Faults.Add(StorageOperation.TableBatch, StorageFaultKind.EntityTooLarge, StorageFaultTiming.BeforeSending, times: 1);
 
         var refused = await app.CreatePaymentAsync("refused");
         var retry = await app.CreatePaymentAsync("refused");
 
-        Assert.Equal(1, refuse.Fired);
+        Assert.Equal(1, refuse.Hits);
         Assert.Equal(400, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Headers.Single(h => h.Key == "Content-Type").Value);
         Assert.Contains("not-storable", JsonDocument.Parse(refused.Body).RootElement.GetProperty("type").GetString(), StringComparison.Ordinal);
@@ -217,8 +216,9 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
     [Fact]
     public async Task CreateCustomer_WhenStorageRefusesTheBatchAs400_ShouldAnswerAProblemAndReleaseTheKey()
     {
-        var refuse = new StorageRejectionPolicy(StorageOperation.TableBatch, times: 1, skip: 1); // the claim's batch goes through
-        var app = await App.CreateAsync(azurite, refuse);
+        var app = await App.CreateAsync(azurite);
+        // The claim's batch goes through; the handler's is refused.
+        app.Faults.Add(NthRequest.Of(StorageOperation.TableBatch, 2), StorageFaultKind.EntityTooLarge, StorageFaultTiming.BeforeSending, times: 1);
 
         var refused = await app.CreateCustomerAsync("refused", "zoe@example.com");
         var retry = await app.CreateCustomerAsync("refused", "zoe@example.com");

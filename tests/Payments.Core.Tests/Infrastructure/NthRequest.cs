@@ -1,5 +1,4 @@
-using Azure.Core;
-using Payments.Core.Storage.Diagnostics;
+using Payments.Testing;
 
 namespace Payments.Core.Tests.Infrastructure;
 
@@ -10,9 +9,9 @@ namespace Payments.Core.Tests.Infrastructure;
 public static class NthRequest
 {
     /// <summary>Matches the <paramref name="n"/>-th request (1-based) of <paramref name="operation"/> and no other.</summary>
-    public static Func<Request, bool> Of(StorageOperation operation, int n)
+    public static Func<string, string, bool> Of(StorageOperation operation, int n)
     {
         var seen = 0;
-        return request => StorageOperations.Classify(request) == operation && Interlocked.Increment(ref seen) == n;
+        return (method, path) => StorageOperations.Classify(method, path) == operation && Interlocked.Increment(ref seen) == n;
     }
 }

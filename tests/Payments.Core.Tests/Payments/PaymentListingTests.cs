@@ -2,7 +2,6 @@ using Azure.Data.Tables;
 using Idempotency.Tables;
 using Payments.Core.Payments;
 using Payments.Core.Storage;
-using Payments.Core.Storage.Diagnostics;
 using Payments.Core.Tests.Infrastructure;
 using Payments.Testing;
 using Xunit.Abstractions;

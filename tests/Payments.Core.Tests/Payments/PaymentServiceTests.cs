@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Customers;
 using Payments.Core.Payments;
 using Payments.Core.Storage;
-using Payments.Core.Storage.Diagnostics;
+using Payments.Testing;
 using Payments.Core.Tests.Infrastructure;
 
 namespace Payments.Core.Tests.Payments;

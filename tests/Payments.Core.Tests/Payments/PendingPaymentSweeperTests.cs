@@ -4,7 +4,6 @@ using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Payments;
 using Payments.Core.Storage;
-using Payments.Core.Storage.Diagnostics;
 using Payments.Core.Tests.Infrastructure;
 using Payments.Testing;
 using Xunit.Abstractions;

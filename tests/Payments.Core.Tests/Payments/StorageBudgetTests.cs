@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Customers;
 using Payments.Core.Payments;
 using Payments.Core.Payments.Gateway;
-using Payments.Core.Storage.Diagnostics;
+using Payments.Testing;
 using Payments.Core.Tests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using Payments.Core.Storage.Diagnostics;
 using Payments.Core.Tests.Infrastructure;
 using Payments.Testing;
 
@@ -80,6 +79,52 @@ public sealed class StrictStorageGuardTests(AzuriteFixture azurite)
         Assert.Equal(1, counted[StorageOperation.TableBatch]);
         Assert.Equal(1, counted[StorageOperation.EntityRead]);
         Assert.Equal(2, counted.EntitiesRead);
+    }
+
+    [Fact]
+    public async Task Policy_WhenABatchSpansPartitions_ShouldThrowBeforeTheRequestGoesOutAndWriteNothing()
+    {
+        var guard = new StorageGuard([]);
+        var table = azurite.CreateClients().GetTableClient(AzuriteFixture.UniqueName("gbatch"));
+        await table.CreateIfNotExistsAsync();
+        var guarded = new Core.Storage.StorageClientFactory(new Core.Storage.StorageConnection.ConnectionString(azurite.ConnectionString),
+            [new StrictStoragePolicy(guard)]).GetTableClient(table.Name);
+        await guarded.AddEntityAsync(new TableEntity("p", "existing"));
+
+        // Every kind of operation in one partition passes: the partition is read from the address or the entity.
+        await guarded.SubmitTransactionAsync([
+            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("p", "a")),
+            new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity("p", "b")),
+            new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity("p", "existing") { ["Kind"] = "x" }, ETag.All),
+        ]);
+        var error = await Assert.ThrowsAsync<StorageGuardViolationException>(async () => await guarded.SubmitTransactionAsync([
+            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("p", "c")),
+            new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity("q", "d"), ETag.All),
+        ]));
+
+        Assert.Contains("CommandsInBatchActOnDifferentPartitions", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'p', 'q'", error.Message, StringComparison.Ordinal);
+        Assert.Single(guard.Violations);
+        Assert.Equal(3, (await table.QueryAsync<TableEntity>("PartitionKey eq 'p'").ToListAsync()).Count); // "c" was never sent
+    }
+
+    [Fact]
+    public async Task Proxy_WhenTheAppSendsABatchAcrossPartitions_ShouldAnswer400WriteNothingAndRecordTheViolation()
+    {
+        var guard = new StorageGuard([]);
+        await using var proxy = await StorageProxy.StartAsync(azurite.ConnectionString, guard, CancellationToken.None);
+        var table = new TableClient(proxy.ConnectionString, AzuriteFixture.UniqueName("pbatch"));
+        await table.CreateIfNotExistsAsync();
+
+        var refused = await Assert.ThrowsAnyAsync<RequestFailedException>(async () => await table.SubmitTransactionAsync([
+            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("p", "a")),
+            new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity("q", "b")),
+        ]));
+
+        Assert.Equal(400, refused.Status);
+        Assert.Equal("StrictStorageGuardViolation", refused.ErrorCode);
+        Assert.Contains("CommandsInBatchActOnDifferentPartitions", Assert.Single(guard.Violations), StringComparison.Ordinal);
+        Assert.Empty(await azurite.CreateClients().GetTableClient(table.Name).QueryAsync<TableEntity>("PartitionKey eq 'p'").ToListAsync());
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Idempotency.Tables;
 using Payments.Core.Payments.Gateway;
 using Payments.Core.Storage;
-using Payments.Core.Storage.Diagnostics;
+using Payments.Testing;
 
 namespace Payments.Functions.Tests.EndToEnd.Payments;
 

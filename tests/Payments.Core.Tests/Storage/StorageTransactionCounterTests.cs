@@ -1,8 +1,8 @@
 using Azure.Data.Tables;
-using Payments.Core.Storage.Diagnostics;
+using Payments.Testing;
 using Payments.Core.Tests.Infrastructure;
 
-namespace Payments.Core.Tests.Storage.Diagnostics;
+namespace Payments.Core.Tests.Storage;
 
 [Collection(AzuriteCollection.Name)]
 public sealed class StorageTransactionCounterTests(AzuriteFixture azurite)

@@ -1,6 +1,6 @@
 using Azure.Core;
 
-namespace Payments.Core.Storage.Diagnostics;
+namespace Payments.Testing;
 
 /// <summary>What one storage request does, read from its method and URI (the SDK does not label requests).</summary>
 public enum StorageOperation

@@ -3,7 +3,7 @@ using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
-namespace Payments.Core.Storage.Diagnostics;
+namespace Payments.Testing;
 
 public enum StorageFaultKind
 {
@@ -12,6 +12,12 @@ public enum StorageFaultKind
 
     /// <summary>The connection breaks: the transport throws as it does on a network error.</summary>
     NetworkError,
+
+    /// <summary>
+    /// The service refuses the request with 400 PropertyValueTooLarge, as Table Storage refuses an entity over its limits:
+    /// nothing is written (use it before sending). For proving that a refused write is a 4xx problem, never a 500.
+    /// </summary>
+    EntityTooLarge,
 }
 
 public enum StorageFaultTiming
@@ -24,17 +30,18 @@ public enum StorageFaultTiming
 }
 
 /// <summary>
-/// Fails chosen storage requests, to prove what the app does when storage misbehaves. Add it through
-/// <see cref="StorageClientFactory"/>'s policies: it runs once per attempt, after the SDK's retry policy, so a fault
-/// meant to outlast the retries must match every attempt (<c>times: null</c>).
+/// Fails chosen storage requests, to prove what the app does when storage misbehaves. In process it is a policy of the
+/// storage clients' pipeline: it runs once per attempt, after the SDK's retry policy, so a fault meant to outlast the
+/// retries must match every attempt (<c>times: null</c>). For the app's worker process, <see cref="StorageProxy.Faults"/>
+/// applies the same rules on the wire.
 /// </summary>
 public sealed class StorageFaultInjector : HttpPipelinePolicy
 {
     private readonly List<StorageFaultRule> _rules = [];
 
-    /// <param name="match">Which requests fail.</param>
+    /// <param name="match">Which requests fail, by HTTP method and URI path (what both a pipeline and a proxy see).</param>
     /// <param name="times">How many matching requests fail; null: every one until the rule is removed.</param>
-    public StorageFaultRule Add(Func<Request, bool> match, StorageFaultKind kind, StorageFaultTiming timing, int? times = null)
+    public StorageFaultRule Add(Func<string, string, bool> match, StorageFaultKind kind, StorageFaultTiming timing, int? times = null)
     {
         var rule = new StorageFaultRule(match, kind, timing, times);
         lock (_rules)
@@ -46,7 +53,7 @@ public sealed class StorageFaultInjector : HttpPipelinePolicy
     }
 
     public StorageFaultRule Add(StorageOperation operation, StorageFaultKind kind, StorageFaultTiming timing, int? times = null) =>
-        Add(request => StorageOperations.Classify(request) == operation, kind, timing, times);
+        Add((method, path) => StorageOperations.Classify(method, path) == operation, kind, timing, times);
 
     public void Remove(StorageFaultRule rule)
     {
@@ -67,7 +74,7 @@ public sealed class StorageFaultInjector : HttpPipelinePolicy
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var rule = Take(message.Request);
+        var rule = Take(message.Request.Method.Method, message.Request.Uri.Path);
         if (rule is { Timing: StorageFaultTiming.BeforeSending })
         {
             Fail(message, rule);
@@ -84,7 +91,7 @@ public sealed class StorageFaultInjector : HttpPipelinePolicy
     public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var rule = Take(message.Request);
+        var rule = Take(message.Request.Method.Method, message.Request.Uri.Path);
         if (rule is { Timing: StorageFaultTiming.BeforeSending })
         {
             Fail(message, rule);
@@ -98,13 +105,14 @@ public sealed class StorageFaultInjector : HttpPipelinePolicy
         }
     }
 
-    private StorageFaultRule? Take(Request request)
+    /// <summary>The first rule that fires for this request, consuming one of its times; null when none does.</summary>
+    public StorageFaultRule? Take(string httpMethod, string uriPath)
     {
         lock (_rules)
         {
             foreach (var rule in _rules)
             {
-                if (rule.TryConsume(request))
+                if (rule.TryConsume(httpMethod, uriPath))
                 {
                     return rule;
                 }
@@ -128,15 +136,35 @@ public sealed class StorageFaultInjector : HttpPipelinePolicy
             message.Response.Dispose();
         }
 
-        message.Response = new SyntheticResponse(503, "Server Busy", message.Request.ClientRequestId);
+        message.Response = rule.Kind == StorageFaultKind.EntityTooLarge
+            ? new SyntheticResponse(400, "Bad Request", EntityTooLargeError, message.Request.ClientRequestId)
+            : new SyntheticResponse(503, "Server Busy", ServerBusyError, message.Request.ClientRequestId);
+    }
+
+    /// <summary>The status, error code and body a proxy answers for a fault that is an answer (not a broken connection).</summary>
+    public static (int Status, string ErrorCode, byte[] Body) Answer(StorageFaultKind kind) => kind switch
+    {
+        StorageFaultKind.ServiceUnavailable => (503, "ServerBusy", ServerBusyError.Body),
+        StorageFaultKind.EntityTooLarge => (400, "PropertyValueTooLarge", EntityTooLargeError.Body),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "A network error is a broken connection, not an answer."),
+    };
+
+    private static readonly ErrorDocument ServerBusyError = new("ServerBusy", "Injected fault: the server is busy.");
+
+    private static readonly ErrorDocument EntityTooLargeError = new("PropertyValueTooLarge", "The property value exceeds the maximum allowed size (64KB).");
+
+    private sealed class ErrorDocument(string code, string message)
+    {
+        public string Code { get; } = code;
+
+        public byte[] Body { get; } = System.Text.Encoding.UTF8.GetBytes(
+            "{\"odata.error\":{\"code\":\"" + code + "\",\"message\":{\"lang\":\"en-US\",\"value\":"
+            + System.Text.Json.JsonSerializer.Serialize(message) + "}}}");
     }
 
     [SuppressMessage("Design", "CA1065", Justification = "Response is the SDK's abstract type.")]
-    private sealed class SyntheticResponse(int status, string reason, string clientRequestId) : Response
+    private sealed class SyntheticResponse(int status, string reason, ErrorDocument error, string clientRequestId) : Response
     {
-        private static readonly byte[] Body =
-            """{"odata.error":{"code":"ServerBusy","message":{"lang":"en-US","value":"Injected fault: the server is busy."}}}"""u8.ToArray();
-
         public override int Status => status;
 
         // The transport marks real responses; the retry policy only retries a response marked as an error.
@@ -144,7 +172,7 @@ public sealed class StorageFaultInjector : HttpPipelinePolicy
 
         public override string ReasonPhrase => reason;
 
-        public override Stream? ContentStream { get; set; } = new MemoryStream(Body, writable: false);
+        public override Stream? ContentStream { get; set; } = new MemoryStream(error.Body, writable: false);
 
         public override string ClientRequestId { get; set; } = clientRequestId;
 
@@ -155,7 +183,7 @@ public sealed class StorageFaultInjector : HttpPipelinePolicy
         protected override IEnumerable<HttpHeader> EnumerateHeaders()
         {
             yield return new HttpHeader("Content-Type", "application/json");
-            yield return new HttpHeader("x-ms-error-code", "ServerBusy");
+            yield return new HttpHeader("x-ms-error-code", error.Code);
         }
 
         protected override bool TryGetHeader(string name, [NotNullWhen(true)] out string? value)
@@ -175,11 +203,11 @@ public sealed class StorageFaultInjector : HttpPipelinePolicy
 /// <summary>One way to fail: which requests, how, and how many times; <see cref="Hits"/> tells how often it fired.</summary>
 public sealed class StorageFaultRule
 {
-    private readonly Func<Request, bool> _match;
+    private readonly Func<string, string, bool> _match;
     private int? _remaining;
     private int _hits;
 
-    internal StorageFaultRule(Func<Request, bool> match, StorageFaultKind kind, StorageFaultTiming timing, int? times)
+    internal StorageFaultRule(Func<string, string, bool> match, StorageFaultKind kind, StorageFaultTiming timing, int? times)
     {
         ArgumentNullException.ThrowIfNull(match);
         if (times is <= 0)
@@ -200,9 +228,9 @@ public sealed class StorageFaultRule
     public int Hits => Volatile.Read(ref _hits);
 
     // Called under the injector's lock.
-    internal bool TryConsume(Request request)
+    internal bool TryConsume(string httpMethod, string uriPath)
     {
-        if (_remaining == 0 || !_match(request))
+        if (_remaining == 0 || !_match(httpMethod, uriPath))
         {
             return false;
         }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
-namespace Payments.Core.Storage.Diagnostics;
+namespace Payments.Testing;
 
 /// <summary>
 /// Counts the storage requests a client sends, one per attempt (it sits after the SDK's retry policy, so a retried

@@ -1,9 +1,9 @@
 using Azure;
 using Azure.Data.Tables;
-using Payments.Core.Storage.Diagnostics;
+using Payments.Testing;
 using Payments.Core.Tests.Infrastructure;
 
-namespace Payments.Core.Tests.Storage.Diagnostics;
+namespace Payments.Core.Tests.Storage;
 
 [Collection(AzuriteCollection.Name)]
 public sealed class StorageFaultInjectorTests(AzuriteFixture azurite)
@@ -57,7 +57,7 @@ public sealed class StorageFaultInjectorTests(AzuriteFixture azurite)
     public async Task Add_WhenRuleMatchesOtherRequests_ShouldLeaveThemAlone()
     {
         var (table, _, faults) = await CreateAsync();
-        var rule = faults.Add(r => r.Uri.Path.Contains("nothing-matches", StringComparison.Ordinal), StorageFaultKind.NetworkError, StorageFaultTiming.BeforeSending);
+        var rule = faults.Add((_, path) => path.Contains("nothing-matches", StringComparison.Ordinal), StorageFaultKind.NetworkError, StorageFaultTiming.BeforeSending);
 
         await table.AddEntityAsync(new TableEntity("p", "r"));
 
