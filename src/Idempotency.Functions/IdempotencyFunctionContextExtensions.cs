@@ -32,8 +32,9 @@ public static class IdempotencyFunctionContextExtensions
         context.Items[RequestBodyKey] = body;
     }
 
+    // The cast matters: a bare null converts to ReadOnlyMemory<byte> (through byte[]) as an empty body, never "not set".
     internal static ReadOnlyMemory<byte>? TryGetIdempotencyRequestBody(this FunctionContext context) =>
-        context.Items.TryGetValue(RequestBodyKey, out var body) && body is ReadOnlyMemory<byte> bytes ? bytes : null;
+        context.Items.TryGetValue(RequestBodyKey, out var body) && body is ReadOnlyMemory<byte> bytes ? bytes : (ReadOnlyMemory<byte>?)null;
 
     internal static void SetIdempotencyLease(this FunctionContext context, IdempotencyLease lease) => context.Items[LeaseKey] = lease;
 }

@@ -88,6 +88,12 @@ public sealed class IdempotencyMiddleware(IdempotentRequestProcessor processor, 
 
         using var buffer = new MemoryStream();
         await stream.CopyToAsync(buffer, cancellationToken);
+        if (stream.CanSeek)
+        {
+            // Rewound for the function behind this middleware, which reads the request body again.
+            stream.Position = 0;
+        }
+
         return buffer.ToArray();
     }
 }
