@@ -50,6 +50,12 @@ internal static class InvocationFactory
         return new RpcTraceContext { TraceParent = TraceParent() };
     }
 
+    /// <summary>
+    /// A trace of the invocation's own, sampled. The real host starts an invocation activity for every trigger
+    /// (WebJobs <c>TraceHelper.StartInvocationActivity</c>) that its telemetry samples as a root; with no telemetry
+    /// listening it sends an empty <c>traceparent</c> and the worker starts a root span, which the worker's sampler records.
+    /// Either way a queue or timer invocation's span is recorded in Azure, so "not sampled" here would hide it.
+    /// </summary>
     private static string TraceParent()
     {
         var current = Activity.Current;
@@ -58,6 +64,6 @@ internal static class InvocationFactory
             return id;
         }
 
-        return $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-00";
+        return $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01";
     }
 }
