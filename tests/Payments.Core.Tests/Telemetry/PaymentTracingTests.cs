@@ -9,6 +9,7 @@ using Payments.Core.Payments.Gateway;
 using Payments.Core.Storage;
 using Payments.Core.Telemetry;
 using Payments.Core.Tests.Infrastructure;
+using Payments.Core.Tests.Payments;
 using Payments.Testing.Telemetry;
 
 namespace Payments.Core.Tests.Telemetry;
@@ -136,6 +137,29 @@ public sealed class PaymentTracingTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(nameof(GatewayUnavailableException), process.StatusDescription);
         Assert.Equal(ActivityStatusCode.Error, Assert.Single(_telemetry.SpansNamed(PaymentsTelemetry.Spans.GatewayCharge, acceptTrace)).Status);
         Assert.Equal(1, _telemetry.Total(PaymentsTelemetry.Instruments.ChargeDuration, (PaymentsTelemetry.Attributes.Outcome, "unavailable")));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_WhenItsChargeLandsOnAPaymentAlreadyFailed_ShouldTraceTheRefundInsideTheProcessSpan()
+    {
+        var (payment, acceptTrace) = await AcceptTracedAsync(SimulatedPaymentGateway.SucceedingSource);
+        var gated = new GatedPaymentGateway(_gateway, GatedPaymentGateway.GatePosition.BeforeCharge);
+        var processor = new PaymentProcessor(_payments, gated, NullLogger<PaymentProcessor>.Instance);
+        var processing = processor.ProcessAsync((await ReceiveAsync()).Serialize(), CancellationToken.None);
+        await gated.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+        var current = await _payments.FindAsync(payment.Id, CancellationToken.None);
+        Assert.IsType<PaymentChange.Changed>(
+            await _payments.MoveAsync(current!, PaymentStatus.Failed, FailureCodes.ProcessingError, CancellationToken.None));
+        gated.Release();
+
+        Assert.IsType<ProcessingOutcome.Refunded>(await processing.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        var process = Assert.Single(_telemetry.SpansNamed(PaymentsTelemetry.Spans.Process, acceptTrace));
+        var refund = Assert.Single(_telemetry.SpansNamed(PaymentsTelemetry.Spans.GatewayRefund, acceptTrace));
+        Assert.Equal(process.SpanId, refund.ParentSpanId);
+        Assert.Equal(ActivityKind.Client, refund.Kind);
+        Assert.Equal(payment.Id.Value, refund.GetTagItem(PaymentsTelemetry.Attributes.PaymentId));
+        Assert.NotEqual(ActivityStatusCode.Error, refund.Status);
     }
 
     [Fact]
