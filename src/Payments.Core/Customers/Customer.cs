@@ -4,7 +4,6 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Azure;
 using Azure.Data.Tables;
-using Payments.Core.Api;
 
 namespace Payments.Core.Customers;
 
@@ -44,7 +43,7 @@ public sealed record Customer(CustomerId Id, string MerchantId, string Email, st
 /// <summary>The body of POST and PUT on customers.</summary>
 public sealed record CustomerRequest(
     [property: JsonPropertyName("email"), JsonRequired] string Email,
-    [property: JsonPropertyName("name"), JsonRequired] string Name) : IRequestBody<CustomerRequest>
+    [property: JsonPropertyName("name"), JsonRequired] string Name) : IValidatable<CustomerRequest>
 {
     public const int MaxEmailLength = 254;
     public const int MaxNameLength = 200;

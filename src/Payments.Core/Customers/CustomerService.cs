@@ -3,7 +3,6 @@ using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
-using Payments.Core.Api;
 
 namespace Payments.Core.Customers;
 
@@ -20,8 +19,8 @@ public abstract record CustomerOutcome
 
     public sealed record NotFound : CustomerOutcome;
 
-    /// <summary>If-Match named a version that is no longer current.</summary>
-    public sealed record PreconditionFailed(string CurrentETag) : CustomerOutcome;
+    /// <summary>The caller's precondition (for example If-Match) does not hold for the current version.</summary>
+    public sealed record PreconditionFailed : CustomerOutcome;
 
     /// <summary>Another attempt with the same idempotency key owns the outcome (it took the key over); nothing was written.</summary>
     public sealed record Superseded : CustomerOutcome;
@@ -115,12 +114,12 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
     }
 
     public async Task<CustomerOutcome> ReplaceAsync(
-        string merchantId, string id, CustomerRequest request, string? ifMatch, CancellationToken cancellationToken)
+        string merchantId, string id, CustomerRequest request, Func<Customer, bool>? precondition, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         for (var attempt = 0; attempt < MaxConflicts; attempt++)
         {
-            var (current, refusal) = await FindMatchingAsync(merchantId, id, ifMatch, cancellationToken);
+            var (current, refusal) = await FindMatchingAsync(merchantId, id, precondition, cancellationToken);
             if (refusal is not null)
             {
                 return refusal;
@@ -157,11 +156,12 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
         throw new InvalidOperationException($"Customer {id} kept changing under {MaxConflicts} attempts.");
     }
 
-    public async Task<CustomerOutcome> DeleteAsync(string merchantId, string id, string? ifMatch, CancellationToken cancellationToken)
+    public async Task<CustomerOutcome> DeleteAsync(
+        string merchantId, string id, Func<Customer, bool>? precondition, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < MaxConflicts; attempt++)
         {
-            var (current, refusal) = await FindMatchingAsync(merchantId, id, ifMatch, cancellationToken);
+            var (current, refusal) = await FindMatchingAsync(merchantId, id, precondition, cancellationToken);
             if (refusal is not null)
             {
                 return refusal;
@@ -182,9 +182,9 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
         throw new InvalidOperationException($"Customer {id} kept changing under {MaxConflicts} attempts.");
     }
 
-    /// <summary>The current customer, or why a change must not go ahead: not found, or If-Match names another version.</summary>
+    /// <summary>The current customer, or why a change must not go ahead: not found, or the precondition does not hold for it.</summary>
     private async Task<(Customer Current, CustomerOutcome? Refusal)> FindMatchingAsync(
-        string merchantId, string id, string? ifMatch, CancellationToken cancellationToken)
+        string merchantId, string id, Func<Customer, bool>? precondition, CancellationToken cancellationToken)
     {
         var current = await FindAsync(merchantId, id, cancellationToken);
         if (current is null)
@@ -192,9 +192,8 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
             return (null!, new CustomerOutcome.NotFound());
         }
 
-        var currentTag = StrongETag.For(CustomerResource.From(current).ToJson());
-        return ifMatch is not null && !StrongETag.Matches(ifMatch, currentTag)
-            ? (current, new CustomerOutcome.PreconditionFailed(currentTag))
+        return precondition is not null && !precondition(current)
+            ? (current, new CustomerOutcome.PreconditionFailed())
             : (current, null);
     }
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
-using Payments.Core.Api;
 
 namespace Payments.Core.Payments;
 
@@ -12,7 +11,7 @@ public sealed record CreatePaymentRequest(
     [property: JsonPropertyName("source"), JsonRequired] string Source,
     [property: JsonPropertyName("customerId")] string? CustomerId,
     [property: JsonPropertyName("description")] string? Description,
-    [property: JsonPropertyName("metadata")] Dictionary<string, string>? Metadata) : IRequestBody<CreatePaymentRequest>
+    [property: JsonPropertyName("metadata")] Dictionary<string, string>? Metadata) : IValidatable<CreatePaymentRequest>
 {
     public static JsonTypeInfo<CreatePaymentRequest> JsonTypeInfo => PaymentJsonContext.Default.CreatePaymentRequest;
 

@@ -4,7 +4,6 @@ using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
-using Payments.Core.Api;
 using Payments.Functions.Http;
 
 namespace Payments.Functions.Middleware;

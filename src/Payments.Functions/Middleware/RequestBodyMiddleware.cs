@@ -5,7 +5,7 @@ using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.DependencyInjection;
-using Payments.Core.Api;
+using Payments.Core;
 using Payments.Functions.Http;
 
 namespace Payments.Functions.Middleware;
@@ -76,7 +76,7 @@ public sealed class RequestBodyMiddleware : IFunctionsWorkerMiddleware
         ReadGeneric.MakeGenericMethod(bodyType).CreateDelegate<Func<byte[], string?, RequestBodyReading>>();
 
     private static RequestBodyReading Read<T>(byte[] body, string? contentType)
-        where T : class, IRequestBody<T> =>
+        where T : class, IValidatable<T> =>
         RequestBody.ReadValid<T>(body, contentType) switch
         {
             BodyReadResult<T>.Read read => new RequestBodyReading(read.Value, null),

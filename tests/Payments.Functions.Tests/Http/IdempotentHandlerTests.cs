@@ -5,13 +5,15 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
-using Payments.Core.Api;
 using Payments.Core.Customers;
 using Payments.Core.Payments;
-using Payments.Core.Tests.Infrastructure;
+using Payments.Functions.Http;
+using Payments.Functions.Http.Customers;
+using Payments.Functions.Http.Payments;
+using Payments.Functions.Tests.Infrastructure;
 using Payments.Testing;
 
-namespace Payments.Core.Tests.Idempotency;
+namespace Payments.Functions.Tests.Http;
 
 /// <summary>
 /// The two real idempotent handlers (payment accept: claimless; customer create: claim-first) under the processor, as

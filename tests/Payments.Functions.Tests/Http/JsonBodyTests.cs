@@ -1,8 +1,8 @@
 using System.Text;
-using Payments.Core.Api;
 using Payments.Core.Payments;
+using Payments.Functions.Http;
 
-namespace Payments.Core.Tests.Api;
+namespace Payments.Functions.Tests.Http;
 
 public sealed class JsonBodyTests
 {

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Idempotency.Tables;
 
-namespace Payments.Core.Api;
+namespace Payments.Functions.Http;
 
 public abstract record BodyReadResult<T>
 {

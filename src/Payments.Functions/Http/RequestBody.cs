@@ -1,25 +1,16 @@
-using System.Text.Json.Serialization.Metadata;
+using Payments.Core;
 
-namespace Payments.Core.Api;
+namespace Payments.Functions.Http;
 
 /// <summary>
 /// A JSON request body the API validates before anything else happens (in particular before an Idempotency-Key is
 /// claimed), so a bad request leaves nothing behind.
 /// </summary>
-public interface IRequestBody<TSelf>
-    where TSelf : class, IRequestBody<TSelf>
-{
-    static abstract JsonTypeInfo<TSelf> JsonTypeInfo { get; }
-
-    /// <summary>Field errors, each saying what is wrong and what is accepted; empty when the body is valid.</summary>
-    IReadOnlyDictionary<string, string[]> Validate();
-}
-
 public static class RequestBody
 {
     /// <summary>Media type, size, strict JSON, then the fields: the first refusal wins.</summary>
     public static BodyReadResult<T> ReadValid<T>(ReadOnlySpan<byte> body, string? contentType)
-        where T : class, IRequestBody<T>
+        where T : class, IValidatable<T>
     {
         var read = JsonBody.Read(body, contentType, T.JsonTypeInfo);
         if (read is BodyReadResult<T>.Read { Value: var value } && value.Validate() is { Count: > 0 } errors)

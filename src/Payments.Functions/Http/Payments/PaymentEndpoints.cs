@@ -1,7 +1,7 @@
 using Idempotency.Tables;
-using Payments.Core.Api;
+using Payments.Core.Payments;
 
-namespace Payments.Core.Payments;
+namespace Payments.Functions.Http.Payments;
 
 /// <summary>What each payments route answers, decided here so the function classes stay adapters.</summary>
 public sealed class PaymentEndpoints(PaymentService payments, PaymentListing listing)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Idempotency.Tables;
 
-namespace Payments.Core.Api;
+namespace Payments.Functions.Http;
 
 /// <summary>Every problem the API answers with, in one place, so types and wording stay consistent.</summary>
 public static class ApiProblems

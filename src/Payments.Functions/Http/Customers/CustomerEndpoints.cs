@@ -1,7 +1,7 @@
 using Idempotency.Tables;
-using Payments.Core.Api;
+using Payments.Core.Customers;
 
-namespace Payments.Core.Customers;
+namespace Payments.Functions.Http.Customers;
 
 /// <summary>What each customers route answers.</summary>
 public sealed class CustomerEndpoints(CustomerService customers)
@@ -53,7 +53,7 @@ public sealed class CustomerEndpoints(CustomerService customers)
 
     public async Task<ApiResponse> ReplaceAsync(
         string merchantId, string id, CustomerRequest request, string? ifMatch, string? traceId, CancellationToken cancellationToken) =>
-        await customers.ReplaceAsync(merchantId, id, request, ifMatch, cancellationToken) switch
+        await customers.ReplaceAsync(merchantId, id, request, IfMatch(ifMatch), cancellationToken) switch
         {
             CustomerOutcome.Done done => Representation(done.Customer),
             CustomerOutcome.NotFound => NotFound(id, traceId),
@@ -63,7 +63,7 @@ public sealed class CustomerEndpoints(CustomerService customers)
         };
 
     public async Task<ApiResponse> DeleteAsync(string merchantId, string id, string? ifMatch, string? traceId, CancellationToken cancellationToken) =>
-        await customers.DeleteAsync(merchantId, id, ifMatch, cancellationToken) switch
+        await customers.DeleteAsync(merchantId, id, IfMatch(ifMatch), cancellationToken) switch
         {
             CustomerOutcome.Done => ApiResponse.NoContent(),
             CustomerOutcome.NotFound => NotFound(id, traceId),
@@ -76,6 +76,10 @@ public sealed class CustomerEndpoints(CustomerService customers)
         var json = CustomerResource.From(customer).ToJson();
         return ApiResponse.Resource(200, json, StrongETag.For(json));
     }
+
+    /// <summary>If-Match as the service's precondition: the customer's current representation carries one of the named tags.</summary>
+    private static Func<Customer, bool>? IfMatch(string? ifMatch) =>
+        ifMatch is null ? null : current => StrongETag.Matches(ifMatch, StrongETag.For(CustomerResource.From(current).ToJson()));
 
     private static ApiResponse NotFound(string id, string? traceId) =>
         ApiResponse.Problem(ApiProblems.NotFound("customer"), $"{CollectionPath}/{id}", traceId);
