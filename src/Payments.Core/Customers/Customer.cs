@@ -40,7 +40,7 @@ public sealed record Customer(CustomerId Id, string MerchantId, string Email, st
     }
 }
 
-/// <summary>The body of POST and PUT on customers.</summary>
+/// <summary>A customer as the client asks for it (to create or to replace one).</summary>
 public sealed record CustomerRequest(
     [property: JsonPropertyName("email"), JsonRequired] string Email,
     [property: JsonPropertyName("name"), JsonRequired] string Name) : IValidatable<CustomerRequest>

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace Payments.Core.Payments;
 
-/// <summary>The body of POST /api/v1/payments, exactly as the client sends it.</summary>
+/// <summary>A payment as the client asks for it, exactly as sent.</summary>
 public sealed record CreatePaymentRequest(
     [property: JsonPropertyName("amount"), JsonRequired] long Amount,
     [property: JsonPropertyName("currency"), JsonRequired] string Currency,

@@ -1,3 +1,4 @@
+using Idempotency.Tables;
 using Payments.Core.Payments;
 using Payments.Functions.Http;
 
@@ -12,7 +13,7 @@ public sealed class RequestBodyTests
         var body = System.Text.Encoding.UTF8.GetBytes("""{"amount":1999,"currency":"EUR","source":"tok_visa","metadata":{""" + values + "}}");
 
         var refused = Assert.IsType<BodyReadResult<CreatePaymentRequest>.Refused>(
-            RequestBody.ReadValid<CreatePaymentRequest>(body, "application/json"));
+            RequestBody.ReadValid<CreatePaymentRequest>(body, "application/json", new IdempotencyOptions().MaxRequestBodyBytes));
 
         Assert.Equal(400, refused.Problem.Status);
         Assert.True(refused.Problem.Errors!.ContainsKey("metadata"));

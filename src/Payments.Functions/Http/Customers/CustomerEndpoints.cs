@@ -31,7 +31,7 @@ public sealed class CustomerEndpoints(CustomerService customers)
                 return EmailTaken(taken, CollectionPath, traceId) with { Retention = ResponseRetention.Final };
             case CustomerOutcome.Superseded:
                 // The idempotency layer answers 409 in progress for the attempt that took the key over; this is not stored.
-                return ApiResponse.Problem(IdempotencyProblems.InProgress(ApiProblems.TypeBase, TimeSpan.FromSeconds(1), lease.LockedUntil), CollectionPath, traceId)
+                return ApiResponse.Problem(ApiProblems.Superseded(lease.LockedUntil), CollectionPath, traceId)
                     with { Retention = ResponseRetention.Transient };
             default:
                 throw new InvalidOperationException("Unknown customer outcome.");
@@ -85,11 +85,8 @@ public sealed class CustomerEndpoints(CustomerService customers)
         ApiResponse.Problem(ApiProblems.NotFound("customer"), $"{CollectionPath}/{id}", traceId);
 
     private static ApiResponse EmailTaken(CustomerOutcome.EmailTaken taken, string instance, string? traceId) =>
-        ApiResponse.Problem(new ProblemDetails(ApiProblems.TypeBase + "email-taken", "Email already used", 409,
-            $"Your customer {taken.ExistingCustomer.Value} already has this email (emails are unique per merchant, ignoring case). " +
-            "Update that customer instead, or use another email."), instance, traceId);
+        ApiResponse.Problem(ApiProblems.EmailTaken(taken.ExistingCustomer.Value), instance, traceId);
 
     private static ApiResponse PreconditionFailed(string id, string? traceId) =>
-        ApiResponse.Problem(new ProblemDetails(ApiProblems.TypeBase + "precondition-failed", "The customer has changed", 412,
-            "If-Match does not name the current version. GET the customer for its current ETag, then retry."), $"{CollectionPath}/{id}", traceId);
+        ApiResponse.Problem(ApiProblems.CustomerChanged(), $"{CollectionPath}/{id}", traceId);
 }

@@ -32,12 +32,11 @@ public sealed class PaymentEndpoints(PaymentService payments, PaymentListing lis
             case AcceptOutcome.Accepted:
                 return accepted!;
             case AcceptOutcome.UnknownCustomer unknown:
-                return ApiResponse.Problem(new ProblemDetails(ApiProblems.TypeBase + "unknown-customer", "Unknown customer", 422,
-                    $"customerId '{unknown.CustomerId}' is not one of your customers. Create the customer first, or leave customerId out."),
-                    CollectionPath, traceId) with { Retention = ResponseRetention.Final };
+                return ApiResponse.Problem(ApiProblems.UnknownCustomer(unknown.CustomerId), CollectionPath, traceId)
+                    with { Retention = ResponseRetention.Final };
             case AcceptOutcome.Superseded:
                 // The idempotency layer answers with the outcome of the attempt that owns the key; this is not stored.
-                return ApiResponse.Problem(IdempotencyProblems.InProgress(ApiProblems.TypeBase, TimeSpan.FromSeconds(1), lease.LockedUntil), CollectionPath, traceId)
+                return ApiResponse.Problem(ApiProblems.Superseded(lease.LockedUntil), CollectionPath, traceId)
                     with { Retention = ResponseRetention.Transient };
             default:
                 throw new InvalidOperationException("Unknown accept outcome.");
