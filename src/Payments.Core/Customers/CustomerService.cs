@@ -1,8 +1,8 @@
-using System.Security.Cryptography;
-using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using Idempotency.Tables;
 using Microsoft.Extensions.Logging;
+using Payments.Core.Storage;
 
 namespace Payments.Core.Customers;
 
@@ -38,6 +38,18 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
     public static readonly TimeSpan AbandonedClaimAge = TimeSpan.FromSeconds(60);
     private const string ClaimKind = "email-claim";
 
+    /// <summary>The property names of an email claim (and of a fence row: Kind, MerchantId, FencedAt).</summary>
+    private static class ClaimProperties
+    {
+        public const string CustomerId = "CustomerId";
+        public const string ClaimedAt = "ClaimedAt";
+        public const string RetryScope = "RetryScope";
+        public const string FencedAt = "FencedAt";
+
+        /// <summary>Set on a customer whose claim was taken over: only its ETag matters.</summary>
+        public const string EmailFencedAt = "EmailFencedAt";
+    }
+
     /// <summary>A row at the key of a customer whose claim was taken over before it was written: its create can never land.</summary>
     private const string FenceKind = "customer-fenced";
     private const int MaxConflicts = 5;
@@ -52,8 +64,8 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
         }
 
         var found = await table.GetEntityIfExistsAsync<TableEntity>(customerId.PartitionKey, customerId.Value, cancellationToken: cancellationToken);
-        return found.HasValue && found.Value is { } entity && entity.GetString("Kind") == Customer.KindValue
-            && string.Equals(entity.GetString("MerchantId"), merchantId, StringComparison.Ordinal)
+        return found.HasValue && found.Value is { } entity && entity.GetString(EntityProperties.Kind) == Customer.KindValue
+            && string.Equals(entity.GetString(EntityProperties.MerchantId), merchantId, StringComparison.Ordinal)
             ? Customer.FromEntity(entity)
             : null;
     }
@@ -212,11 +224,11 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
         var (partition, row) = ClaimKeys(merchantId, email);
         var claim = new TableEntity(partition, row)
         {
-            ["Kind"] = ClaimKind,
-            ["MerchantId"] = merchantId,
-            ["CustomerId"] = claimant.Value,
-            ["ClaimedAt"] = time.GetUtcNow(),
-            ["RetryScope"] = retryScope,
+            [EntityProperties.Kind] = ClaimKind,
+            [EntityProperties.MerchantId] = merchantId,
+            [ClaimProperties.CustomerId] = claimant.Value,
+            [ClaimProperties.ClaimedAt] = time.GetUtcNow(),
+            [ClaimProperties.RetryScope] = retryScope,
         };
         for (var attempt = 0; attempt < MaxConflicts; attempt++)
         {
@@ -235,13 +247,13 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
                 continue;
             }
 
-            var holderId = held.GetString("CustomerId");
+            var holderId = held.GetString(ClaimProperties.CustomerId);
             if (holderId != claimant.Value)
             {
                 var holder = holderId is null ? null : await FindAsync(merchantId, holderId, cancellationToken);
                 var holderStillUsesEmail = holder is not null && string.Equals(Normalize(holder.Email), Normalize(email), StringComparison.Ordinal);
-                var abandoned = holder is null && ((held.GetDateTimeOffset("ClaimedAt") is { } claimedAt && time.GetUtcNow() - claimedAt > AbandonedClaimAge)
-                    || (retryScope is not null && held.GetString("RetryScope") == retryScope));
+                var abandoned = holder is null && ((held.GetDateTimeOffset(ClaimProperties.ClaimedAt) is { } claimedAt && time.GetUtcNow() - claimedAt > AbandonedClaimAge)
+                    || (retryScope is not null && held.GetString(ClaimProperties.RetryScope) == retryScope));
                 if (holderStillUsesEmail || (holder is null && !abandoned))
                 {
                     return new CustomerOutcome.EmailTaken(CustomerId.TryParse(holderId, out var taken) ? taken : claimant);
@@ -277,16 +289,16 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
             if (holder is not null)
             {
                 // Content unchanged; only the ETag moves, which fails any write of the holder made on the read before.
-                var touch = new TableEntity(holder.Id.PartitionKey, holder.Id.Value) { ["EmailFencedAt"] = time.GetUtcNow() };
+                var touch = new TableEntity(holder.Id.PartitionKey, holder.Id.Value) { [ClaimProperties.EmailFencedAt] = time.GetUtcNow() };
                 await table.UpdateEntityAsync(touch, holder.ETag, TableUpdateMode.Merge, cancellationToken);
             }
             else if (CustomerId.TryParse(holderId, out var absent))
             {
                 await table.AddEntityAsync(new TableEntity(absent.PartitionKey, absent.Value)
                 {
-                    ["Kind"] = FenceKind,
-                    ["MerchantId"] = merchantId,
-                    ["FencedAt"] = time.GetUtcNow(),
+                    [EntityProperties.Kind] = FenceKind,
+                    [EntityProperties.MerchantId] = merchantId,
+                    [ClaimProperties.FencedAt] = time.GetUtcNow(),
                 }, cancellationToken);
             }
 
@@ -302,7 +314,7 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
             var row = CustomerId.TryParse(holderId, out var id)
                 ? await table.GetEntityIfExistsAsync<TableEntity>(id.PartitionKey, id.Value, cancellationToken: cancellationToken)
                 : null;
-            return row is { HasValue: true, Value: { } found } && found.GetString("Kind") == FenceKind;
+            return row is { HasValue: true, Value: { } found } && found.GetString(EntityProperties.Kind) == FenceKind;
         }
     }
 
@@ -310,21 +322,21 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
     private async Task<CustomerId?> ClaimHolderIfFencedAsync(string merchantId, string email, CustomerId id, CancellationToken cancellationToken)
     {
         var row = await table.GetEntityIfExistsAsync<TableEntity>(id.PartitionKey, id.Value, cancellationToken: cancellationToken);
-        if (row is not { HasValue: true, Value: { } fence } || fence.GetString("Kind") != FenceKind)
+        if (row is not { HasValue: true, Value: { } fence } || fence.GetString(EntityProperties.Kind) != FenceKind)
         {
             return null;
         }
 
         var (partition, claimRow) = ClaimKeys(merchantId, email);
         var claim = await table.GetEntityIfExistsAsync<TableEntity>(partition, claimRow, cancellationToken: cancellationToken);
-        return claim is { HasValue: true, Value: { } held } && CustomerId.TryParse(held.GetString("CustomerId"), out var holder) ? holder : id;
+        return claim is { HasValue: true, Value: { } held } && CustomerId.TryParse(held.GetString(ClaimProperties.CustomerId), out var holder) ? holder : id;
     }
 
     private async Task ReleaseEmailAsync(string merchantId, string email, CustomerId holder, CancellationToken cancellationToken)
     {
         var (partition, row) = ClaimKeys(merchantId, email);
         var existing = await table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
-        if (existing.HasValue && existing.Value is { } held && held.GetString("CustomerId") == holder.Value)
+        if (existing.HasValue && existing.Value is { } held && held.GetString(ClaimProperties.CustomerId) == holder.Value)
         {
             try
             {
@@ -341,8 +353,8 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
 
     private static (string Partition, string Row) ClaimKeys(string merchantId, string email)
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(merchantId + "\n" + Normalize(email))));
-        return ("email-" + hash[..3], hash);
+        var hash = StableHash.Hex(merchantId + "\n" + Normalize(email));
+        return ("email-" + hash[..StableHash.PartitionLength], hash);
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Customer {CustomerId} created")]

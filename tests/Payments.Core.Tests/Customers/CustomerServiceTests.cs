@@ -55,7 +55,7 @@ public sealed class CustomerServiceTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal(49, outcomes.OfType<CustomerOutcome.EmailTaken>().Count());
         var stored = 0;
         using var inspection = StrictStoragePolicy.InspectionByTest();
-        await foreach (var _ in _table.QueryAsync<TableEntity>(e => e.GetString("Kind") == Customer.KindValue))
+        await foreach (var _ in _table.QueryAsync<TableEntity>(e => e.GetString(Customer.Properties.Kind) == Customer.KindValue))
         {
             stored++;
         }
@@ -249,7 +249,7 @@ public sealed class CustomerServiceTests(AzuriteFixture azurite) : IAsyncLifetim
     {
         var holders = new List<string>();
         using var inspection = StrictStoragePolicy.InspectionByTest();
-        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.GetString("Kind") == Customer.KindValue))
+        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.GetString(Customer.Properties.Kind) == Customer.KindValue))
         {
             if (string.Equals(entity.GetString("Email"), email, StringComparison.OrdinalIgnoreCase))
             {

@@ -337,7 +337,7 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
         {
             var found = new List<Payment>();
             using var inspection = StrictStoragePolicy.InspectionByTest();
-            await foreach (var entity in PaymentsTable.QueryAsync<TableEntity>(e => e.GetString("Kind") == PaymentEntity.KindValue))
+            await foreach (var entity in PaymentsTable.QueryAsync<TableEntity>(e => e.GetString(PaymentEntity.Properties.Kind) == PaymentEntity.KindValue))
             {
                 found.Add(PaymentEntity.FromEntity(entity));
             }
@@ -349,7 +349,7 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
         {
             var found = new List<string>();
             using var inspection = StrictStoragePolicy.InspectionByTest();
-            await foreach (var entity in CustomersTable.QueryAsync<TableEntity>(e => e.GetString("Kind") == Customer.KindValue))
+            await foreach (var entity in CustomersTable.QueryAsync<TableEntity>(e => e.GetString(Customer.Properties.Kind) == Customer.KindValue))
             {
                 found.Add(entity.RowKey);
             }

@@ -12,30 +12,20 @@ public sealed class CustomerEndpoints(CustomerService customers)
         string merchantId, IdempotencyLease lease, CustomerRequest request, string? traceId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        ApiResponse? created = null;
+        var create = new LeasedCreate(lease, 201, CollectionPath);
         // The id stays the same across a takeover (the taker finds the email claim the crashed attempt made for it) and
         // is new when the key starts over after its retention, so the old customer is never touched.
         var id = CustomerId.Derive(lease.PartitionKey, lease.ResourceSeed);
-        var outcome = await customers.CreateAsync(merchantId, id, request, lease.RecordKey.ScopeHash, async (customer, batch, ct) =>
+        var outcome = await customers.CreateAsync(merchantId, id, request, lease.RecordKey.ScopeHash,
+            (customer, batch, ct) => create.CommitAsync(CustomerResource.From(customer).ToJson(), customer.Id.Value, batch, ct), cancellationToken);
+        return outcome switch
         {
-            var json = CustomerResource.From(customer).ToJson();
-            created = ApiResponse.Resource(201, json, StrongETag.For(json), $"{CollectionPath}/{customer.Id.Value}");
-            return await lease.SubmitAsync(batch, created.ToStoredResponse(), ct) == BatchCommit.Committed;
-        }, cancellationToken);
-
-        switch (outcome)
-        {
-            case CustomerOutcome.Done:
-                return created!;
-            case CustomerOutcome.EmailTaken taken:
-                return EmailTaken(taken, CollectionPath, traceId) with { Retention = ResponseRetention.Final };
-            case CustomerOutcome.Superseded:
-                // The idempotency layer answers 409 in progress for the attempt that took the key over; this is not stored.
-                return ApiResponse.Problem(ApiProblems.Superseded(lease.LockedUntil), CollectionPath, traceId)
-                    with { Retention = ResponseRetention.Transient };
-            default:
-                throw new InvalidOperationException("Unknown customer outcome.");
-        }
+            CustomerOutcome.Done => create.Answer!,
+            CustomerOutcome.EmailTaken taken => EmailTaken(taken, CollectionPath, traceId) with { Retention = ResponseRetention.Final },
+            // The idempotency layer answers 409 in progress for the attempt that took the key over.
+            CustomerOutcome.Superseded => create.Superseded(traceId),
+            _ => throw new InvalidOperationException("Unknown customer outcome."),
+        };
     }
 
     public async Task<ApiResponse> GetAsync(string merchantId, string id, string? ifNoneMatch, string? traceId, CancellationToken cancellationToken)
