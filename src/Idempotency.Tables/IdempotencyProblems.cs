@@ -33,7 +33,7 @@ public static class IdempotencyProblems
         new(typeBase + KeyInvalidName, "Invalid Idempotency-Key header", 400, error);
 
     /// <summary>413: the body is over the limit.</summary>
-    public static ProblemDetails BodyTooLarge(string typeBase, int bodyBytes, int limit) =>
+    public static ProblemDetails BodyTooLarge(string typeBase, long bodyBytes, int limit) =>
         new(typeBase + BodyTooLargeName, "Request body too large", 413, string.Create(CultureInfo.InvariantCulture,
             $"The request body has {bodyBytes} bytes; this endpoint accepts at most {limit}. Send a smaller body."));
 
@@ -53,11 +53,14 @@ public static class IdempotencyProblems
             RetryAfterSeconds: seconds);
     }
 
-    /// <summary>503 with Retry-After: the store could not be reached; retrying with the same key is safe.</summary>
+    /// <summary>
+    /// 503 with Retry-After: storage could not be reached; retrying with the same key is safe. An app that answers its
+    /// own storage failures uses this one too, so every storage-unavailable answer is the same.
+    /// </summary>
     public static ProblemDetails StoreUnavailable(string typeBase) =>
         new(typeBase + StoreUnavailableName, "Storage is unreachable", 503,
-            "The request was not processed because the idempotency store could not be reached. Retry the same request with the same " +
-            "Idempotency-Key; it is safe.", RetryAfterSeconds: StoreUnavailableRetryAfterSeconds);
+            "The request was not completed because storage could not be reached. Retry it after Retry-After; a retry with the same " +
+            "Idempotency-Key never runs twice.", RetryAfterSeconds: StoreUnavailableRetryAfterSeconds);
 
     /// <summary>400: storage refused the handler's write as invalid; nothing was written.</summary>
     public static ProblemDetails NotStorable(string typeBase, string? storageErrorCode) =>

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 
 namespace Idempotency.Tables;
 
@@ -21,7 +19,7 @@ public sealed record IdempotencyRecordKey(string PartitionKey, string RowKey, st
     {
         ArgumentException.ThrowIfNullOrEmpty(subject);
         ArgumentNullException.ThrowIfNull(key);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(subject + "\n" + key.Value)));
+        var hash = StableHash.Hex(subject + "\n" + key.Value);
         return new IdempotencyRecordKey(SubjectPartitions.For(subject, hash), RowKeyPrefix + hash, hash);
     }
 

@@ -110,7 +110,7 @@ public sealed class IdempotentRequestProcessor
         {
             outcome = await ClaimOrWaitAsync(store, request.Subject, key, fingerprint, cancellationToken);
         }
-        catch (Exception ex) when (IsStoreFailure(ex, cancellationToken))
+        catch (Exception ex) when (StorageFailures.IsUnavailable(ex, cancellationToken))
         {
             _logger.StoreUnavailable(ex, recordKey.LogId, subjectId);
             return Problem(request, IdempotencyProblems.StoreUnavailable(_options.ProblemTypeBaseUri), IdempotencyDisposition.StoreUnavailable);
@@ -137,17 +137,6 @@ public sealed class IdempotentRequestProcessor
 
         return result.Retention == ResponseRetention.Final || status < 400 || status is not (400 or 401 or 403 or 408 or 413 or 415 or 429);
     }
-
-    /// <summary>Storage could not be reached or failed on its side: unreachable, timed out, or answered 5xx.</summary>
-    public static bool IsStoreFailure(Exception exception, CancellationToken cancellationToken) => exception switch
-    {
-        RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500,
-        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(e => IsStoreFailure(e, cancellationToken)),
-        HttpRequestException or IOException or TimeoutException => true,
-        // The SDK's network timeout surfaces as a cancellation nobody asked for.
-        OperationCanceledException => !cancellationToken.IsCancellationRequested,
-        _ => false,
-    };
 
     private async Task<ClaimOutcome> ClaimOrWaitAsync(
         IdempotencyStore store, string subject, IdempotencyKey key, RequestFingerprint fingerprint, CancellationToken cancellationToken)
@@ -226,7 +215,7 @@ public sealed class IdempotentRequestProcessor
         {
             result = await execute(lease, cancellationToken);
         }
-        catch (RequestFailedException ex) when (ex.Status == 400 && lease.State == IdempotencyLeaseState.Active)
+        catch (RequestFailedException ex) when (StorageFailures.IsRefusedAsInvalid(ex, out _) && lease.State == IdempotencyLeaseState.Active)
         {
             // Storage refused the handler's write as invalid (an entity or property over its limit): nothing was written,
             // and sending it again cannot succeed. A precise 4xx, not a 500; the key is released for a corrected request.
@@ -311,7 +300,7 @@ public sealed class IdempotentRequestProcessor
                 _logger.Completed(keyId, subjectId, result.StatusCode, "orchestrator");
             }
         }
-        catch (Exception ex) when (IsStoreFailure(ex, afterHandler.Token) || ex is RequestFailedException || ex is OperationCanceledException)
+        catch (Exception ex) when (StorageFailures.IsUnavailable(ex, afterHandler.Token) || ex is RequestFailedException || ex is OperationCanceledException)
         {
             // The record stays in progress; after the lock expires one retry takes over and executes again.
             _logger.CompletionFailed(ex, keyId, subjectId, result.StatusCode);
@@ -343,7 +332,7 @@ public sealed class IdempotentRequestProcessor
                 _logger.Released(keyId, subjectId, status);
             }
         }
-        catch (Exception ex) when (IsStoreFailure(ex, afterHandler.Token) || ex is RequestFailedException || ex is OperationCanceledException)
+        catch (Exception ex) when (StorageFailures.IsUnavailable(ex, afterHandler.Token) || ex is RequestFailedException || ex is OperationCanceledException)
         {
             _logger.ReleaseFailed(ex, keyId, subjectId, lease.LockedUntil);
         }

@@ -61,13 +61,13 @@ public sealed record RequestFingerprint
     {
         ArgumentException.ThrowIfNullOrEmpty(method);
         ArgumentNullException.ThrowIfNull(path);
-        var mediaType = MediaType(contentType);
+        var mediaType = JsonMediaType.Of(contentType);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Version);
         AppendField(hash, Encoding.UTF8.GetBytes(method.ToUpperInvariant()));
         AppendField(hash, Encoding.UTF8.GetBytes(path));
         AppendField(hash, Encoding.UTF8.GetBytes(mediaType));
-        if (IsJson(mediaType) && TryCanonicalizeJson(body, out var canonical))
+        if (JsonMediaType.IsJson(mediaType) && TryCanonicalizeJson(body, out var canonical))
         {
             AppendField(hash, "json"u8);
             AppendField(hash, canonical);
@@ -117,21 +117,6 @@ public sealed record RequestFingerprint
 
     /// <summary>The fingerprint's hex value.</summary>
     public override string ToString() => Value;
-
-    internal static string MediaType(string? contentType)
-    {
-        if (string.IsNullOrWhiteSpace(contentType))
-        {
-            return string.Empty;
-        }
-
-        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
-        var type = semicolon < 0 ? contentType : contentType[..semicolon];
-        return type.Trim().ToLowerInvariant();
-    }
-
-    private static bool IsJson(string mediaType) =>
-        mediaType == "application/json" || mediaType.EndsWith("+json", StringComparison.Ordinal);
 
     private static void Write(JsonElement element, Utf8JsonWriter writer)
     {

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 
 namespace Idempotency.Tables;
 
@@ -13,6 +11,6 @@ public static class SubjectLogId
     public static string Of(string subject)
     {
         ArgumentNullException.ThrowIfNull(subject);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(subject)))[..16];
+        return StableHash.Hex(subject)[..16];
     }
 }

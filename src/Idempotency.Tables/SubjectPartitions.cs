@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 
 namespace Idempotency.Tables;
 
@@ -45,6 +43,6 @@ public static class SubjectPartitions
     private static string Hash(string subject)
     {
         ArgumentException.ThrowIfNullOrEmpty(subject);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(subject)));
+        return StableHash.Hex(subject);
     }
 }

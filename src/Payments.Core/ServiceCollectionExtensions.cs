@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Payments.Core.Api;
 using Payments.Core.Auth;
 using Payments.Core.Payments;
 using Payments.Core.Storage;
@@ -46,8 +45,6 @@ public static class ServiceCollectionExtensions
         services.AddIdempotency(configuration,
             (provider, table) => provider.GetRequiredService<StorageClientFactory>().GetTableClient(table),
             provider => provider.GetRequiredService<IOptions<StorageOptions>>().Value.IdempotencyTable);
-        // The idempotency layer's problems belong to the app's one problem catalog.
-        services.Configure<IdempotencyOptions>(options => options.ProblemTypeBaseUri = ApiProblems.TypeBase);
         services.AddPayments(configuration);
         services.AddJwtAuthentication(configuration);
         return services;

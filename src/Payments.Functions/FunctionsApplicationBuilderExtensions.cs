@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Payments.Core;
 using Payments.Core.Storage;
+using Payments.Functions.Http;
 using Payments.Functions.Http.Customers;
 using Payments.Functions.Http.Payments;
 using Payments.Functions.Middleware;
@@ -24,6 +25,7 @@ public static class FunctionsApplicationBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddPaymentsCore(builder.Configuration);
+        builder.Services.AddPaymentsHttp(builder.Configuration);
         builder.Services.AddHostedService<StorageInitializationService>();
         // Which table keeps each idempotent function's records: the one its resource lives in, since the lease's
         // transaction writes the resource and the record together, and only to the record's table.

@@ -587,15 +587,15 @@ public sealed class IdempotentRequestProcessorTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public void IsStoreFailure_WhenClassifyingExceptions_ShouldTreatOnlyUnreachableAndServerErrorsAsUnavailable()
+    public void IsUnavailable_WhenClassifyingExceptions_ShouldTreatOnlyUnreachableAndServerErrorsAsUnavailable()
     {
-        Assert.True(IdempotentRequestProcessor.IsStoreFailure(new Azure.RequestFailedException(503, "busy"), CancellationToken.None));
-        Assert.True(IdempotentRequestProcessor.IsStoreFailure(new Azure.RequestFailedException(0, "reset"), CancellationToken.None));
-        Assert.True(IdempotentRequestProcessor.IsStoreFailure(
+        Assert.True(StorageFailures.IsUnavailable(new Azure.RequestFailedException(503, "busy"), CancellationToken.None));
+        Assert.True(StorageFailures.IsUnavailable(new Azure.RequestFailedException(0, "reset"), CancellationToken.None));
+        Assert.True(StorageFailures.IsUnavailable(
             new AggregateException(new Azure.RequestFailedException(0, "reset"), new HttpRequestException("reset")), CancellationToken.None));
-        Assert.True(IdempotentRequestProcessor.IsStoreFailure(new TaskCanceledException(), CancellationToken.None));
-        Assert.False(IdempotentRequestProcessor.IsStoreFailure(new TaskCanceledException(), new CancellationToken(canceled: true)));
-        Assert.False(IdempotentRequestProcessor.IsStoreFailure(new Azure.RequestFailedException(403, "forbidden"), CancellationToken.None));
-        Assert.False(IdempotentRequestProcessor.IsStoreFailure(new InvalidOperationException(), CancellationToken.None));
+        Assert.True(StorageFailures.IsUnavailable(new TaskCanceledException(), CancellationToken.None));
+        Assert.False(StorageFailures.IsUnavailable(new TaskCanceledException(), new CancellationToken(canceled: true)));
+        Assert.False(StorageFailures.IsUnavailable(new Azure.RequestFailedException(403, "forbidden"), CancellationToken.None));
+        Assert.False(StorageFailures.IsUnavailable(new InvalidOperationException(), CancellationToken.None));
     }
 }

@@ -10,6 +10,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Payments.Core;
 using Payments.Core.Payments;
+using Payments.Functions.Http;
+using Payments.Functions.Http.Payments;
 using Payments.Testing;
 
 namespace Payments.LoadDriver;
@@ -325,6 +327,7 @@ public sealed class BenchRun
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(app.Settings.ToDictionary(p => p.Key, p => (string?)p.Value)).Build();
         var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration);
         services.AddPaymentsCore(configuration);
+        services.AddPaymentsHttp(configuration);
         services.AddSingleton<HttpPipelinePolicy>(counter);
         await using var provider = services.BuildServiceProvider();
         var processor = provider.GetRequiredService<IdempotentRequestProcessor>();

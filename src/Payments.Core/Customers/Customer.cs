@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Azure;
 using Azure.Data.Tables;
-using Payments.Core.Api;
+using Payments.Core.Storage;
 
 namespace Payments.Core.Customers;
 
@@ -12,16 +12,27 @@ public sealed record Customer(CustomerId Id, string MerchantId, string Email, st
 {
     public const string KindValue = "customer";
 
+    /// <summary>The property names of a customer entity: the storage contract, written here only.</summary>
+    public static class Properties
+    {
+        public const string Kind = EntityProperties.Kind;
+        public const string MerchantId = EntityProperties.MerchantId;
+        public const string Email = "Email";
+        public const string Name = "Name";
+        public const string CreatedAt = EntityProperties.CreatedAt;
+        public const string UpdatedAt = EntityProperties.UpdatedAt;
+    }
+
     public TableEntity ToEntity()
     {
         var entity = new TableEntity(Id.PartitionKey, Id.Value)
         {
-            ["Kind"] = KindValue,
-            ["MerchantId"] = MerchantId,
-            ["Email"] = Email,
-            ["Name"] = Name,
-            ["CreatedAt"] = CreatedAt,
-            ["UpdatedAt"] = UpdatedAt,
+            [Properties.Kind] = KindValue,
+            [Properties.MerchantId] = MerchantId,
+            [Properties.Email] = Email,
+            [Properties.Name] = Name,
+            [Properties.CreatedAt] = CreatedAt,
+            [Properties.UpdatedAt] = UpdatedAt,
         };
         entity.ETag = ETag;
         return entity;
@@ -35,16 +46,16 @@ public sealed record Customer(CustomerId Id, string MerchantId, string Email, st
             throw new InvalidDataException($"Entity {entity.PartitionKey}/{entity.RowKey} is not a customer.");
         }
 
-        return new Customer(id, entity.GetString("MerchantId") ?? string.Empty, entity.GetString("Email") ?? string.Empty,
-            entity.GetString("Name") ?? string.Empty, entity.GetDateTimeOffset("CreatedAt") ?? default,
-            entity.GetDateTimeOffset("UpdatedAt") ?? default, entity.ETag);
+        return new Customer(id, entity.GetString(Properties.MerchantId) ?? string.Empty, entity.GetString(Properties.Email) ?? string.Empty,
+            entity.GetString(Properties.Name) ?? string.Empty, entity.GetDateTimeOffset(Properties.CreatedAt) ?? default,
+            entity.GetDateTimeOffset(Properties.UpdatedAt) ?? default, entity.ETag);
     }
 }
 
-/// <summary>The body of POST and PUT on customers.</summary>
+/// <summary>A customer as the client asks for it (to create or to replace one).</summary>
 public sealed record CustomerRequest(
     [property: JsonPropertyName("email"), JsonRequired] string Email,
-    [property: JsonPropertyName("name"), JsonRequired] string Name) : IRequestBody<CustomerRequest>
+    [property: JsonPropertyName("name"), JsonRequired] string Name) : IValidatable<CustomerRequest>
 {
     public const int MaxEmailLength = 254;
     public const int MaxNameLength = 200;

@@ -1,56 +1,29 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
+using Payments.Core.Storage;
 
 namespace Payments.Core.Customers;
 
-/// <summary>A customer id carries its table partition (<c>cus_{3 hex}{32 hex}</c>), like a payment id.</summary>
+/// <summary>A customer id, <c>cus_{3 hex partition}{32 hex}</c> (<see cref="ResourceIdFormat"/>), like a payment id.</summary>
 public readonly record struct CustomerId
 {
-    private const string Prefix = "cus_";
-    private const int PartitionLength = 3;
-    private const int RandomLength = 32;
+    private static readonly ResourceIdFormat Format = new("cus_");
 
     private CustomerId(string value) => Value = value;
 
     public string Value { get; }
 
-    public string PartitionKey => Value.Substring(Prefix.Length, PartitionLength);
+    public string PartitionKey => Format.PartitionOf(Value);
 
-    public static CustomerId New(string partitionKey)
-    {
-        if (partitionKey is not { Length: PartitionLength } || !partitionKey.All(IsLowerHex))
-        {
-            throw new ArgumentException("A customer partition is three lower-case hex digits.", nameof(partitionKey));
-        }
+    public static CustomerId New(string partitionKey) => new(Format.New(partitionKey));
 
-        return new CustomerId(Prefix + partitionKey + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(RandomLength / 2)));
-    }
-
-    /// <summary>
-    /// The same id for the same seed (an idempotency record's key), so a retry after a partial failure addresses the
-    /// resource the first attempt began, instead of starting a second one.
-    /// </summary>
-    public static CustomerId Derive(string partitionKey, string seed)
-    {
-        var id = New(partitionKey);
-        return new CustomerId(id.Value[..(Prefix.Length + PartitionLength)]
-            + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(seed)))[..RandomLength]);
-    }
+    /// <inheritdoc cref="ResourceIdFormat.Derive"/>
+    public static CustomerId Derive(string partitionKey, string seed) => new(Format.Derive(partitionKey, seed));
 
     public static bool TryParse([NotNullWhen(true)] string? value, out CustomerId id)
     {
-        id = default;
-        if (value is not { Length: 4 + PartitionLength + RandomLength } || !value.StartsWith(Prefix, StringComparison.Ordinal)
-            || !value.AsSpan(Prefix.Length).ToArray().All(IsLowerHex))
-        {
-            return false;
-        }
-
-        id = new CustomerId(value);
-        return true;
+        id = Format.IsValid(value) ? new CustomerId(value) : default;
+        return value is not null && id.Value is not null;
     }
 
     public override string ToString() => Value;
-
-    private static bool IsLowerHex(char c) => c is (>= '0' and <= '9') or (>= 'a' and <= 'f');
 }

@@ -1,9 +1,8 @@
-using System.Security.Cryptography;
-using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using Idempotency.Tables;
 using Microsoft.Extensions.Logging;
-using Payments.Core.Api;
+using Payments.Core.Storage;
 
 namespace Payments.Core.Customers;
 
@@ -20,8 +19,8 @@ public abstract record CustomerOutcome
 
     public sealed record NotFound : CustomerOutcome;
 
-    /// <summary>If-Match named a version that is no longer current.</summary>
-    public sealed record PreconditionFailed(string CurrentETag) : CustomerOutcome;
+    /// <summary>The caller's precondition (for example If-Match) does not hold for the current version.</summary>
+    public sealed record PreconditionFailed : CustomerOutcome;
 
     /// <summary>Another attempt with the same idempotency key owns the outcome (it took the key over); nothing was written.</summary>
     public sealed record Superseded : CustomerOutcome;
@@ -39,6 +38,18 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
     public static readonly TimeSpan AbandonedClaimAge = TimeSpan.FromSeconds(60);
     private const string ClaimKind = "email-claim";
 
+    /// <summary>The property names of an email claim (and of a fence row: Kind, MerchantId, FencedAt).</summary>
+    private static class ClaimProperties
+    {
+        public const string CustomerId = "CustomerId";
+        public const string ClaimedAt = "ClaimedAt";
+        public const string RetryScope = "RetryScope";
+        public const string FencedAt = "FencedAt";
+
+        /// <summary>Set on a customer whose claim was taken over: only its ETag matters.</summary>
+        public const string EmailFencedAt = "EmailFencedAt";
+    }
+
     /// <summary>A row at the key of a customer whose claim was taken over before it was written: its create can never land.</summary>
     private const string FenceKind = "customer-fenced";
     private const int MaxConflicts = 5;
@@ -53,8 +64,8 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
         }
 
         var found = await table.GetEntityIfExistsAsync<TableEntity>(customerId.PartitionKey, customerId.Value, cancellationToken: cancellationToken);
-        return found.HasValue && found.Value is { } entity && entity.GetString("Kind") == Customer.KindValue
-            && string.Equals(entity.GetString("MerchantId"), merchantId, StringComparison.Ordinal)
+        return found.HasValue && found.Value is { } entity && entity.GetString(EntityProperties.Kind) == Customer.KindValue
+            && string.Equals(entity.GetString(EntityProperties.MerchantId), merchantId, StringComparison.Ordinal)
             ? Customer.FromEntity(entity)
             : null;
     }
@@ -115,12 +126,12 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
     }
 
     public async Task<CustomerOutcome> ReplaceAsync(
-        string merchantId, string id, CustomerRequest request, string? ifMatch, CancellationToken cancellationToken)
+        string merchantId, string id, CustomerRequest request, Func<Customer, bool>? precondition, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         for (var attempt = 0; attempt < MaxConflicts; attempt++)
         {
-            var (current, refusal) = await FindMatchingAsync(merchantId, id, ifMatch, cancellationToken);
+            var (current, refusal) = await FindMatchingAsync(merchantId, id, precondition, cancellationToken);
             if (refusal is not null)
             {
                 return refusal;
@@ -157,11 +168,12 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
         throw new InvalidOperationException($"Customer {id} kept changing under {MaxConflicts} attempts.");
     }
 
-    public async Task<CustomerOutcome> DeleteAsync(string merchantId, string id, string? ifMatch, CancellationToken cancellationToken)
+    public async Task<CustomerOutcome> DeleteAsync(
+        string merchantId, string id, Func<Customer, bool>? precondition, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < MaxConflicts; attempt++)
         {
-            var (current, refusal) = await FindMatchingAsync(merchantId, id, ifMatch, cancellationToken);
+            var (current, refusal) = await FindMatchingAsync(merchantId, id, precondition, cancellationToken);
             if (refusal is not null)
             {
                 return refusal;
@@ -182,9 +194,9 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
         throw new InvalidOperationException($"Customer {id} kept changing under {MaxConflicts} attempts.");
     }
 
-    /// <summary>The current customer, or why a change must not go ahead: not found, or If-Match names another version.</summary>
+    /// <summary>The current customer, or why a change must not go ahead: not found, or the precondition does not hold for it.</summary>
     private async Task<(Customer Current, CustomerOutcome? Refusal)> FindMatchingAsync(
-        string merchantId, string id, string? ifMatch, CancellationToken cancellationToken)
+        string merchantId, string id, Func<Customer, bool>? precondition, CancellationToken cancellationToken)
     {
         var current = await FindAsync(merchantId, id, cancellationToken);
         if (current is null)
@@ -192,9 +204,8 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
             return (null!, new CustomerOutcome.NotFound());
         }
 
-        var currentTag = StrongETag.For(CustomerResource.From(current).ToJson());
-        return ifMatch is not null && !StrongETag.Matches(ifMatch, currentTag)
-            ? (current, new CustomerOutcome.PreconditionFailed(currentTag))
+        return precondition is not null && !precondition(current)
+            ? (current, new CustomerOutcome.PreconditionFailed())
             : (current, null);
     }
 
@@ -213,11 +224,11 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
         var (partition, row) = ClaimKeys(merchantId, email);
         var claim = new TableEntity(partition, row)
         {
-            ["Kind"] = ClaimKind,
-            ["MerchantId"] = merchantId,
-            ["CustomerId"] = claimant.Value,
-            ["ClaimedAt"] = time.GetUtcNow(),
-            ["RetryScope"] = retryScope,
+            [EntityProperties.Kind] = ClaimKind,
+            [EntityProperties.MerchantId] = merchantId,
+            [ClaimProperties.CustomerId] = claimant.Value,
+            [ClaimProperties.ClaimedAt] = time.GetUtcNow(),
+            [ClaimProperties.RetryScope] = retryScope,
         };
         for (var attempt = 0; attempt < MaxConflicts; attempt++)
         {
@@ -236,13 +247,13 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
                 continue;
             }
 
-            var holderId = held.GetString("CustomerId");
+            var holderId = held.GetString(ClaimProperties.CustomerId);
             if (holderId != claimant.Value)
             {
                 var holder = holderId is null ? null : await FindAsync(merchantId, holderId, cancellationToken);
                 var holderStillUsesEmail = holder is not null && string.Equals(Normalize(holder.Email), Normalize(email), StringComparison.Ordinal);
-                var abandoned = holder is null && ((held.GetDateTimeOffset("ClaimedAt") is { } claimedAt && time.GetUtcNow() - claimedAt > AbandonedClaimAge)
-                    || (retryScope is not null && held.GetString("RetryScope") == retryScope));
+                var abandoned = holder is null && ((held.GetDateTimeOffset(ClaimProperties.ClaimedAt) is { } claimedAt && time.GetUtcNow() - claimedAt > AbandonedClaimAge)
+                    || (retryScope is not null && held.GetString(ClaimProperties.RetryScope) == retryScope));
                 if (holderStillUsesEmail || (holder is null && !abandoned))
                 {
                     return new CustomerOutcome.EmailTaken(CustomerId.TryParse(holderId, out var taken) ? taken : claimant);
@@ -278,16 +289,16 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
             if (holder is not null)
             {
                 // Content unchanged; only the ETag moves, which fails any write of the holder made on the read before.
-                var touch = new TableEntity(holder.Id.PartitionKey, holder.Id.Value) { ["EmailFencedAt"] = time.GetUtcNow() };
+                var touch = new TableEntity(holder.Id.PartitionKey, holder.Id.Value) { [ClaimProperties.EmailFencedAt] = time.GetUtcNow() };
                 await table.UpdateEntityAsync(touch, holder.ETag, TableUpdateMode.Merge, cancellationToken);
             }
             else if (CustomerId.TryParse(holderId, out var absent))
             {
                 await table.AddEntityAsync(new TableEntity(absent.PartitionKey, absent.Value)
                 {
-                    ["Kind"] = FenceKind,
-                    ["MerchantId"] = merchantId,
-                    ["FencedAt"] = time.GetUtcNow(),
+                    [EntityProperties.Kind] = FenceKind,
+                    [EntityProperties.MerchantId] = merchantId,
+                    [ClaimProperties.FencedAt] = time.GetUtcNow(),
                 }, cancellationToken);
             }
 
@@ -303,7 +314,7 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
             var row = CustomerId.TryParse(holderId, out var id)
                 ? await table.GetEntityIfExistsAsync<TableEntity>(id.PartitionKey, id.Value, cancellationToken: cancellationToken)
                 : null;
-            return row is { HasValue: true, Value: { } found } && found.GetString("Kind") == FenceKind;
+            return row is { HasValue: true, Value: { } found } && found.GetString(EntityProperties.Kind) == FenceKind;
         }
     }
 
@@ -311,21 +322,21 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
     private async Task<CustomerId?> ClaimHolderIfFencedAsync(string merchantId, string email, CustomerId id, CancellationToken cancellationToken)
     {
         var row = await table.GetEntityIfExistsAsync<TableEntity>(id.PartitionKey, id.Value, cancellationToken: cancellationToken);
-        if (row is not { HasValue: true, Value: { } fence } || fence.GetString("Kind") != FenceKind)
+        if (row is not { HasValue: true, Value: { } fence } || fence.GetString(EntityProperties.Kind) != FenceKind)
         {
             return null;
         }
 
         var (partition, claimRow) = ClaimKeys(merchantId, email);
         var claim = await table.GetEntityIfExistsAsync<TableEntity>(partition, claimRow, cancellationToken: cancellationToken);
-        return claim is { HasValue: true, Value: { } held } && CustomerId.TryParse(held.GetString("CustomerId"), out var holder) ? holder : id;
+        return claim is { HasValue: true, Value: { } held } && CustomerId.TryParse(held.GetString(ClaimProperties.CustomerId), out var holder) ? holder : id;
     }
 
     private async Task ReleaseEmailAsync(string merchantId, string email, CustomerId holder, CancellationToken cancellationToken)
     {
         var (partition, row) = ClaimKeys(merchantId, email);
         var existing = await table.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: cancellationToken);
-        if (existing.HasValue && existing.Value is { } held && held.GetString("CustomerId") == holder.Value)
+        if (existing.HasValue && existing.Value is { } held && held.GetString(ClaimProperties.CustomerId) == holder.Value)
         {
             try
             {
@@ -342,8 +353,8 @@ public sealed partial class CustomerService(TableClient table, TimeProvider time
 
     private static (string Partition, string Row) ClaimKeys(string merchantId, string email)
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(merchantId + "\n" + Normalize(email))));
-        return ("email-" + hash[..3], hash);
+        var hash = StableHash.Hex(merchantId + "\n" + Normalize(email));
+        return ("email-" + hash[..StableHash.PartitionLength], hash);
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Customer {CustomerId} created")]

@@ -1,18 +1,17 @@
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
-using Payments.Core.Api;
 
 namespace Payments.Core.Payments;
 
-/// <summary>The body of POST /api/v1/payments, exactly as the client sends it.</summary>
+/// <summary>A payment as the client asks for it, exactly as sent.</summary>
 public sealed record CreatePaymentRequest(
     [property: JsonPropertyName("amount"), JsonRequired] long Amount,
     [property: JsonPropertyName("currency"), JsonRequired] string Currency,
     [property: JsonPropertyName("source"), JsonRequired] string Source,
     [property: JsonPropertyName("customerId")] string? CustomerId,
     [property: JsonPropertyName("description")] string? Description,
-    [property: JsonPropertyName("metadata")] Dictionary<string, string>? Metadata) : IRequestBody<CreatePaymentRequest>
+    [property: JsonPropertyName("metadata")] Dictionary<string, string>? Metadata) : IValidatable<CreatePaymentRequest>
 {
     public static JsonTypeInfo<CreatePaymentRequest> JsonTypeInfo => PaymentJsonContext.Default.CreatePaymentRequest;
 

@@ -32,6 +32,14 @@ public sealed partial class PaymentDeadLetters(TableClient table, QueueClient pa
     /// <summary>All payment dead letters share one partition: they are rare, and listing them is one query.</summary>
     public const string Partition = "payments";
 
+    /// <summary>The property names of a dead letter.</summary>
+    private static class Properties
+    {
+        public const string Text = "Text";
+        public const string Reason = "Reason";
+        public const string ParkedAt = "ParkedAt";
+    }
+
     /// <summary>Parks a message; a redelivery of the same message id keeps the first row (insert if absent).</summary>
     public async Task ParkAsync(string messageId, string text, string reason, CancellationToken cancellationToken)
     {
@@ -39,9 +47,9 @@ public sealed partial class PaymentDeadLetters(TableClient table, QueueClient pa
         ArgumentNullException.ThrowIfNull(text);
         var entity = new TableEntity(Partition, messageId)
         {
-            ["Text"] = text,
-            ["Reason"] = reason,
-            ["ParkedAt"] = time.GetUtcNow(),
+            [Properties.Text] = text,
+            [Properties.Reason] = reason,
+            [Properties.ParkedAt] = time.GetUtcNow(),
         };
         try
         {
@@ -96,9 +104,9 @@ public sealed partial class PaymentDeadLetters(TableClient table, QueueClient pa
 
     private static DeadLetter ToLetter(TableEntity entity) => new(
         entity.RowKey,
-        entity.GetString("Text") ?? string.Empty,
-        entity.GetString("Reason") ?? string.Empty,
-        entity.GetDateTimeOffset("ParkedAt") ?? entity.Timestamp ?? DateTimeOffset.MinValue);
+        entity.GetString(Properties.Text) ?? string.Empty,
+        entity.GetString(Properties.Reason) ?? string.Empty,
+        entity.GetDateTimeOffset(Properties.ParkedAt) ?? entity.Timestamp ?? DateTimeOffset.MinValue);
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Error, Message = "Payment message {MessageId} is unreadable and was parked in the dead-letter table: {Reason}")]
     private partial void LogParked(string messageId, string reason);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure.Data.Tables;
+using Payments.Core.Storage;
 using Payments.Core.Telemetry;
 
 namespace Payments.Core.Payments;
@@ -12,15 +13,33 @@ public static class PaymentEntity
     /// <summary>Table Storage's limit for one string property: 64 KiB, counted as UTF-16.</summary>
     public const int MaxStringPropertyBytes = 64 * 1024;
 
-    /// <summary>The W3C trace context of the accepting request (optional: payments accepted with telemetry off have none).</summary>
-    public const string TraceParentProperty = "TraceParent";
-    public const string TraceStateProperty = "TraceState";
+    /// <summary>The property names of a payment entity: the storage contract, written here only.</summary>
+    public static class Properties
+    {
+        public const string Kind = EntityProperties.Kind;
+        public const string MerchantId = EntityProperties.MerchantId;
+        public const string Amount = "Amount";
+        public const string Currency = "Currency";
+        public const string Source = "Source";
+        public const string CustomerId = "CustomerId";
+        public const string Description = "Description";
+        public const string Metadata = "Metadata";
+        public const string Status = "Status";
+        public const string FailureCode = "FailureCode";
+        public const string CreatedAt = EntityProperties.CreatedAt;
+        public const string UpdatedAt = EntityProperties.UpdatedAt;
+        public const string EnqueuedAt = "EnqueuedAt";
+
+        /// <summary>The W3C trace context of the accepting request (optional: payments accepted with telemetry off have none).</summary>
+        public const string TraceParent = "TraceParent";
+        public const string TraceState = "TraceState";
+    }
 
     /// <summary>The trace context stored on an entity (a payment or its due entry), or null when none or malformed.</summary>
     public static PaymentTraceContext? TraceContextOf(TableEntity entity)
     {
         ArgumentNullException.ThrowIfNull(entity);
-        return PaymentTraceContext.Parse(entity.GetString(TraceParentProperty), entity.GetString(TraceStateProperty));
+        return PaymentTraceContext.Parse(entity.GetString(Properties.TraceParent), entity.GetString(Properties.TraceState));
     }
 
     /// <summary>The metadata exactly as it is stored (JSON, with the serializer's escaping), or null when there is none.</summary>
@@ -38,21 +57,21 @@ public static class PaymentEntity
         ArgumentNullException.ThrowIfNull(payment);
         var entity = new TableEntity(payment.Id.PartitionKey, payment.Id.Value)
         {
-            ["Kind"] = KindValue,
-            ["MerchantId"] = payment.MerchantId,
-            ["Amount"] = payment.Amount,
-            ["Currency"] = payment.Currency,
-            ["Source"] = payment.Source,
-            ["CustomerId"] = payment.CustomerId,
-            ["Description"] = payment.Description,
-            ["Metadata"] = MetadataJson(payment.Metadata),
-            ["Status"] = payment.Status.ToString(),
-            ["FailureCode"] = payment.FailureCode,
-            ["CreatedAt"] = payment.CreatedAt,
-            ["UpdatedAt"] = payment.UpdatedAt,
-            ["EnqueuedAt"] = payment.EnqueuedAt,
-            [TraceParentProperty] = payment.TraceContext?.TraceParent,
-            [TraceStateProperty] = payment.TraceContext?.TraceState,
+            [Properties.Kind] = KindValue,
+            [Properties.MerchantId] = payment.MerchantId,
+            [Properties.Amount] = payment.Amount,
+            [Properties.Currency] = payment.Currency,
+            [Properties.Source] = payment.Source,
+            [Properties.CustomerId] = payment.CustomerId,
+            [Properties.Description] = payment.Description,
+            [Properties.Metadata] = MetadataJson(payment.Metadata),
+            [Properties.Status] = payment.Status.ToString(),
+            [Properties.FailureCode] = payment.FailureCode,
+            [Properties.CreatedAt] = payment.CreatedAt,
+            [Properties.UpdatedAt] = payment.UpdatedAt,
+            [Properties.EnqueuedAt] = payment.EnqueuedAt,
+            [Properties.TraceParent] = payment.TraceContext?.TraceParent,
+            [Properties.TraceState] = payment.TraceContext?.TraceState,
         };
         entity.ETag = payment.ETag;
         return entity;
@@ -66,23 +85,23 @@ public static class PaymentEntity
             throw new InvalidDataException($"Entity {entity.PartitionKey}/{entity.RowKey} is not a payment.");
         }
 
-        var metadata = entity.GetString("Metadata") is { Length: > 0 } json
+        var metadata = entity.GetString(Properties.Metadata) is { Length: > 0 } json
             ? JsonSerializer.Deserialize(json, PaymentJsonContext.Default.IReadOnlyDictionaryStringString) ?? new Dictionary<string, string>()
             : new Dictionary<string, string>();
         return new Payment(
             id,
-            entity.GetString("MerchantId") ?? throw new InvalidDataException($"Payment {id} has no merchant."),
-            entity.GetInt64("Amount") ?? throw new InvalidDataException($"Payment {id} has no amount."),
-            entity.GetString("Currency") ?? throw new InvalidDataException($"Payment {id} has no currency."),
-            entity.GetString("Source") ?? throw new InvalidDataException($"Payment {id} has no source."),
-            entity.GetString("CustomerId"),
-            entity.GetString("Description"),
+            entity.GetString(Properties.MerchantId) ?? throw new InvalidDataException($"Payment {id} has no merchant."),
+            entity.GetInt64(Properties.Amount) ?? throw new InvalidDataException($"Payment {id} has no amount."),
+            entity.GetString(Properties.Currency) ?? throw new InvalidDataException($"Payment {id} has no currency."),
+            entity.GetString(Properties.Source) ?? throw new InvalidDataException($"Payment {id} has no source."),
+            entity.GetString(Properties.CustomerId),
+            entity.GetString(Properties.Description),
             metadata,
-            Enum.Parse<PaymentStatus>(entity.GetString("Status") ?? nameof(PaymentStatus.Pending)),
-            entity.GetString("FailureCode"),
-            entity.GetDateTimeOffset("CreatedAt") ?? default,
-            entity.GetDateTimeOffset("UpdatedAt") ?? default,
-            entity.GetDateTimeOffset("EnqueuedAt") ?? default,
+            Enum.Parse<PaymentStatus>(entity.GetString(Properties.Status) ?? nameof(PaymentStatus.Pending)),
+            entity.GetString(Properties.FailureCode),
+            entity.GetDateTimeOffset(Properties.CreatedAt) ?? default,
+            entity.GetDateTimeOffset(Properties.UpdatedAt) ?? default,
+            entity.GetDateTimeOffset(Properties.EnqueuedAt) ?? default,
             entity.ETag) { TraceContext = TraceContextOf(entity) };
     }
 }

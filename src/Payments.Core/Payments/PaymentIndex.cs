@@ -102,7 +102,7 @@ public static class PaymentIndex
             yield return new(TableTransactionActionType.Add, rearmed);
         }
 
-        yield return new(TableTransactionActionType.UpdateMerge, new TableEntity(due.PartitionKey, paymentId) { ["EnqueuedAt"] = enqueuedAt }, ETag.All);
+        yield return new(TableTransactionActionType.UpdateMerge, new TableEntity(due.PartitionKey, paymentId) { [PaymentEntity.Properties.EnqueuedAt] = enqueuedAt }, ETag.All);
     }
 
     public static string PaymentIdOf(TableEntity due)
@@ -123,10 +123,10 @@ public static class PaymentIndex
     private static TableEntity DueEntry(string partitionKey, string paymentId, DateTimeOffset enqueuedAt, PaymentTraceContext? traceContext) =>
         new(partitionKey, DueRowKeyPrefix(enqueuedAt) + paymentId)
         {
-            ["Kind"] = DueKindValue,
+            [PaymentEntity.Properties.Kind] = DueKindValue,
             [PaymentIdProperty] = paymentId,
-            [PaymentEntity.TraceParentProperty] = traceContext?.TraceParent,
-            [PaymentEntity.TraceStateProperty] = traceContext?.TraceState,
+            [PaymentEntity.Properties.TraceParent] = traceContext?.TraceParent,
+            [PaymentEntity.Properties.TraceState] = traceContext?.TraceState,
         };
 
     /// <summary>
@@ -153,12 +153,12 @@ public static class PaymentIndex
     {
         var entry = PaymentEntity.ToEntity(payment);
         entry.RowKey = ViewStart(payment.MerchantId, view) + Position(payment.CreatedAt, payment.Id.Value);
-        entry["Kind"] = KindValue;
+        entry[PaymentEntity.Properties.Kind] = KindValue;
         entry[PaymentIdProperty] = payment.Id.Value;
 
         // A listing copy needs no trace: it is read for pages, never for work.
-        entry.Remove(PaymentEntity.TraceParentProperty);
-        entry.Remove(PaymentEntity.TraceStateProperty);
+        entry.Remove(PaymentEntity.Properties.TraceParent);
+        entry.Remove(PaymentEntity.Properties.TraceState);
         entry.ETag = default;
         return entry;
     }

@@ -16,7 +16,7 @@ public abstract record AcceptOutcome
 
     public sealed record Accepted(Payment Payment) : AcceptOutcome;
 
-    /// <summary>customerId names no customer of this merchant: a final answer (422), not worth retrying.</summary>
+    /// <summary>customerId names no customer of this merchant: a final answer, not worth retrying.</summary>
     public sealed record UnknownCustomer(string CustomerId) : AcceptOutcome;
 
     /// <summary>

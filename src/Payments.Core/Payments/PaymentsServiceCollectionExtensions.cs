@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Payments.Core.Api;
 using Payments.Core.Customers;
 using Payments.Core.Payments.Gateway;
 using Payments.Core.Storage;
@@ -37,14 +36,11 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<IPaymentGateway>(provider => new SimulatedPaymentGateway(
             Clients(provider).GetTableClient(Names(provider).LedgerTable), provider.GetRequiredService<TimeProvider>(),
             TimeSpan.FromMilliseconds(provider.GetRequiredService<IOptions<PaymentsOptions>>().Value.SlowChargeMilliseconds)));
-        services.AddSingleton<IRequestBodyRule, PaymentSourceRule>();
         services.AddSingleton<PaymentService>();
         services.AddSingleton<PaymentListing>();
         services.AddSingleton<PaymentProcessor>();
         services.AddSingleton<PaymentPoisonSettler>();
         services.AddSingleton<PendingPaymentSweeper>();
-        services.AddSingleton<PaymentEndpoints>();
-        services.AddSingleton<CustomerEndpoints>();
         services.AddSingleton<StorageInitializer>();
         return services;
     }

@@ -2,7 +2,6 @@ using System.Net;
 using Idempotency.Functions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
-using Payments.Core.Api;
 using Payments.Functions.Middleware;
 
 namespace Payments.Functions.Http;

@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
-using Payments.Core.Api;
 using Payments.Functions.Middleware;
 
 namespace Payments.Functions.Http;

@@ -1,6 +1,5 @@
 using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker.Http;
-using Payments.Core.Api;
 
 namespace Payments.Functions.Http;
 

@@ -1,6 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
-using Payments.Core.Api;
 using Payments.Functions.Middleware;
 
 namespace Payments.Functions.Http;

@@ -21,8 +21,6 @@ public sealed partial class AuthenticationMiddleware(TokenVerifier verifier, ILo
 {
     public const string HttpTriggerBindingType = "httpTrigger";
 
-    private const string ProblemBase = "https://payments.example/problems/";
-
     /// <summary>How a refusal becomes the invocation's HTTP response; replaceable by tests (the worker's binding feature is internal).</summary>
     internal Action<FunctionContext, HttpResponseData> SetResponse { get; init; } = SetInvocationResponse;
 
@@ -72,12 +70,7 @@ public sealed partial class AuthenticationMiddleware(TokenVerifier verifier, ILo
             case TokenVerification.KeysUnavailable unavailable:
                 LogKeysUnavailable(logger, definition.Name);
                 RecordTokenFailure("KeysUnavailable");
-                response = await ProblemResponses.WriteAsync(request, new ProblemDetails(
-                    Type: ProblemBase + "authentication-unavailable",
-                    Title: "Authentication is temporarily unavailable",
-                    Status: (int)HttpStatusCode.ServiceUnavailable,
-                    Detail: unavailable.Description,
-                    RetryAfterSeconds: 5), cancellationToken);
+                response = await ProblemResponses.WriteAsync(request, ApiProblems.AuthenticationUnavailable(unavailable.Description), cancellationToken);
                 break;
 
             default:
@@ -98,11 +91,7 @@ public sealed partial class AuthenticationMiddleware(TokenVerifier verifier, ILo
     private static async Task<HttpResponseData> UnauthorizedAsync(HttpRequestData request, TokenVerification.Rejected rejected, CancellationToken cancellationToken)
     {
         var missing = rejected.IsMissingCredentials;
-        var response = await ProblemResponses.WriteAsync(request, new ProblemDetails(
-            Type: ProblemBase + (missing ? "authentication-required" : "invalid-token"),
-            Title: missing ? "Authentication required" : "The access token is not valid",
-            Status: (int)HttpStatusCode.Unauthorized,
-            Detail: rejected.Description), cancellationToken);
+        var response = await ProblemResponses.WriteAsync(request, ApiProblems.Unauthenticated(missing, rejected.Description), cancellationToken);
         // RFC 6750 §3.1: a request without credentials gets the bare challenge, without an error code.
         response.Headers.Add("WWW-Authenticate", missing
             ? "Bearer"
@@ -114,11 +103,7 @@ public sealed partial class AuthenticationMiddleware(TokenVerifier verifier, ILo
     {
         var granted = caller.Scopes.Count == 0 ? "none" : string.Join(' ', caller.Scopes);
         var description = $"A {request.Method.ToUpperInvariant()} request needs the '{missingScope}' scope; the token grants: {granted}.";
-        var response = await ProblemResponses.WriteAsync(request, new ProblemDetails(
-            Type: ProblemBase + "insufficient-scope",
-            Title: "The access token lacks a required scope",
-            Status: (int)HttpStatusCode.Forbidden,
-            Detail: description + " Request a token with that scope."), cancellationToken);
+        var response = await ProblemResponses.WriteAsync(request, ApiProblems.InsufficientScope(description), cancellationToken);
         response.Headers.Add("WWW-Authenticate",
             $"Bearer error=\"insufficient_scope\", scope=\"{QuotedStringSafe(missingScope)}\", error_description=\"{QuotedStringSafe(description)}\"");
         return response;

@@ -1,10 +1,7 @@
-using System.Net.Sockets;
-using Azure;
 using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
-using Payments.Core.Api;
 using Payments.Functions.Http;
 
 namespace Payments.Functions.Middleware;
@@ -32,7 +29,7 @@ public sealed partial class ExceptionMiddleware(ILogger<ExceptionMiddleware> log
                 throw;
             }
 
-            var unavailable = IsStorageUnavailable(exception);
+            var unavailable = StorageFailures.IsUnavailable(exception, context.CancellationToken);
             if (unavailable)
             {
                 LogStorageUnavailable(exception, context.FunctionDefinition.Name, context.InvocationId);
@@ -42,26 +39,15 @@ public sealed partial class ExceptionMiddleware(ILogger<ExceptionMiddleware> log
                 LogUnexpected(exception, context.FunctionDefinition.Name, context.InvocationId);
             }
 
-            var problem = exception is RequestFailedException { Status: 400 } refused
-                ? ApiProblems.NotStorable(refused.ErrorCode)
+            var problem = StorageFailures.IsRefusedAsInvalid(exception, out var errorCode)
+                ? ApiProblems.NotStorable(errorCode)
                 : unavailable
-                ? new ProblemDetails(ApiProblems.TypeBase + "storage-unavailable", "Storage is unavailable", 503,
-                    "The request could not be completed because storage did not answer. Retry later with the same Idempotency-Key: it will not run twice.",
-                    RetryAfterSeconds: 2)
-                : new ProblemDetails(ApiProblems.TypeBase + "internal-error", "Internal error", 500,
-                    $"The request failed unexpectedly. Retry with the same Idempotency-Key; if it keeps failing, report invocation {context.InvocationId}.");
+                ? ApiProblems.StorageUnavailable()
+                : ApiProblems.InternalError(context.InvocationId);
             var answer = ApiResponse.Problem(problem, request.Url.AbsolutePath, context.TraceId());
             (await HttpResponses.CreateAsync(request, answer.StatusCode, answer.Headers, answer.Body, CancellationToken.None)).SetAsInvocationResult(context);
         }
     }
-
-    public static bool IsStorageUnavailable(Exception exception) => exception switch
-    {
-        RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500,
-        AggregateException aggregate => aggregate.InnerExceptions.All(IsStorageUnavailable),
-        HttpRequestException or SocketException or TimeoutException or IOException => true,
-        _ => exception.InnerException is { } inner && IsStorageUnavailable(inner),
-    };
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Error, Message = "Function {FunctionName} failed unexpectedly (invocation {InvocationId})")]
     private partial void LogUnexpected(Exception exception, string functionName, string invocationId);

@@ -1,7 +1,6 @@
 using Azure.Core;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
-using Payments.Core.Api;
 using Payments.Core.Customers;
 using Payments.Core.Tests.Infrastructure;
 using Payments.Testing;
@@ -56,7 +55,7 @@ public sealed class CustomerServiceTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal(49, outcomes.OfType<CustomerOutcome.EmailTaken>().Count());
         var stored = 0;
         using var inspection = StrictStoragePolicy.InspectionByTest();
-        await foreach (var _ in _table.QueryAsync<TableEntity>(e => e.GetString("Kind") == Customer.KindValue))
+        await foreach (var _ in _table.QueryAsync<TableEntity>(e => e.GetString(Customer.Properties.Kind) == Customer.KindValue))
         {
             stored++;
         }
@@ -97,14 +96,15 @@ public sealed class CustomerServiceTests(AzuriteFixture azurite) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task ReplaceAsync_WhenIfMatchIsStale_ShouldFailThePrecondition()
+    public async Task ReplaceAsync_WhenThePreconditionNamesAStaleVersion_ShouldFailThePrecondition()
     {
         var created = Assert.IsType<CustomerOutcome.Done>(await CreateAsync("pre@example.com")).Customer;
-        var staleTag = StrongETag.For(CustomerResource.From(created).ToJson());
+        var createdVersion = (await _customers.FindAsync("merchant-1", created.Id.Value, CancellationToken.None))!.ETag;
+        bool IsCreatedVersion(Customer current) => current.ETag == createdVersion;
         Assert.IsType<CustomerOutcome.Done>(await _customers.ReplaceAsync("merchant-1", created.Id.Value,
-            new CustomerRequest("pre@example.com", "Renamed"), staleTag, CancellationToken.None));
+            new CustomerRequest("pre@example.com", "Renamed"), IsCreatedVersion, CancellationToken.None));
 
-        var outcome = await _customers.ReplaceAsync("merchant-1", created.Id.Value, new CustomerRequest("pre@example.com", "Again"), staleTag, CancellationToken.None);
+        var outcome = await _customers.ReplaceAsync("merchant-1", created.Id.Value, new CustomerRequest("pre@example.com", "Again"), IsCreatedVersion, CancellationToken.None);
 
         Assert.IsType<CustomerOutcome.PreconditionFailed>(outcome);
         Assert.Equal("Renamed", (await _customers.FindAsync("merchant-1", created.Id.Value, CancellationToken.None))!.Name);
@@ -249,7 +249,7 @@ public sealed class CustomerServiceTests(AzuriteFixture azurite) : IAsyncLifetim
     {
         var holders = new List<string>();
         using var inspection = StrictStoragePolicy.InspectionByTest();
-        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.GetString("Kind") == Customer.KindValue))
+        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.GetString(Customer.Properties.Kind) == Customer.KindValue))
         {
             if (string.Equals(entity.GetString("Email"), email, StringComparison.OrdinalIgnoreCase))
             {

@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
-using System.Text;
 using Azure;
 using Azure.Data.Tables;
+using Idempotency.Tables;
+using Payments.Core.Storage;
 
 namespace Payments.Core.Payments.Gateway;
 
@@ -27,12 +28,23 @@ public sealed class SimulatedPaymentGateway(TableClient ledger, TimeProvider tim
 
     public static readonly TimeSpan DefaultSlowChargeDelay = TimeSpan.FromSeconds(5);
 
-    private const string KindProperty = "Kind";
     private const string ChargeKind = "charge";
     private const string VoidKind = "void";
     private const string RefundSuffix = "~refund";
     private const string AttemptsSuffix = "~attempts";
     private const int MaxCounterConflicts = 10;
+
+    /// <summary>The property names of the ledger's rows (charges, voids, refunds and attempt counters).</summary>
+    private static class LedgerProperties
+    {
+        public const string Kind = EntityProperties.Kind;
+        public const string ChargeId = "ChargeId";
+        public const string RefundId = "RefundId";
+        public const string Amount = "Amount";
+        public const string Currency = "Currency";
+        public const string Attempts = "Attempts";
+        public const string CreatedAt = EntityProperties.CreatedAt;
+    }
 
     public SimulatedPaymentGateway(TableClient ledger, TimeProvider time)
         : this(ledger, time, DefaultSlowChargeDelay)
@@ -71,11 +83,11 @@ public sealed class SimulatedPaymentGateway(TableClient ledger, TimeProvider tim
         var chargeId = "ch_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         var entity = new TableEntity(PartitionFor(request.IdempotencyKey), request.IdempotencyKey)
         {
-            [KindProperty] = ChargeKind,
-            ["ChargeId"] = chargeId,
-            ["Amount"] = request.Amount,
-            ["Currency"] = request.Currency,
-            ["CreatedAt"] = time.GetUtcNow(),
+            [LedgerProperties.Kind] = ChargeKind,
+            [LedgerProperties.ChargeId] = chargeId,
+            [LedgerProperties.Amount] = request.Amount,
+            [LedgerProperties.Currency] = request.Currency,
+            [LedgerProperties.CreatedAt] = time.GetUtcNow(),
         };
         if (await TryClaimAsync(entity, cancellationToken))
         {
@@ -94,8 +106,8 @@ public sealed class SimulatedPaymentGateway(TableClient ledger, TimeProvider tim
         ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
         var entity = new TableEntity(PartitionFor(idempotencyKey), idempotencyKey)
         {
-            [KindProperty] = VoidKind,
-            ["CreatedAt"] = time.GetUtcNow(),
+            [LedgerProperties.Kind] = VoidKind,
+            [LedgerProperties.CreatedAt] = time.GetUtcNow(),
         };
         if (await TryClaimAsync(entity, cancellationToken))
         {
@@ -117,12 +129,12 @@ public sealed class SimulatedPaymentGateway(TableClient ledger, TimeProvider tim
         var refundId = "re_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         var entity = new TableEntity(PartitionFor(idempotencyKey), idempotencyKey + RefundSuffix)
         {
-            [KindProperty] = "refund",
-            ["RefundId"] = refundId,
-            ["ChargeId"] = charge.ChargeId,
-            ["Amount"] = charge.Amount,
-            ["Currency"] = charge.Currency,
-            ["CreatedAt"] = time.GetUtcNow(),
+            [LedgerProperties.Kind] = "refund",
+            [LedgerProperties.RefundId] = refundId,
+            [LedgerProperties.ChargeId] = charge.ChargeId,
+            [LedgerProperties.Amount] = charge.Amount,
+            [LedgerProperties.Currency] = charge.Currency,
+            [LedgerProperties.CreatedAt] = time.GetUtcNow(),
         };
         if (await TryClaimAsync(entity, cancellationToken))
         {
@@ -131,7 +143,7 @@ public sealed class SimulatedPaymentGateway(TableClient ledger, TimeProvider tim
 
         var existing = await ReadAsync(PartitionFor(idempotencyKey), idempotencyKey + RefundSuffix, cancellationToken)
             ?? throw new GatewayUnavailableException("The ledger reported a refund for this key and then could not find it.");
-        return new RefundRecord(existing.GetString("RefundId") ?? string.Empty, charge.ChargeId, charge.Amount, charge.Currency, Replayed: true);
+        return new RefundRecord(existing.GetString(LedgerProperties.RefundId) ?? string.Empty, charge.ChargeId, charge.Amount, charge.Currency, Replayed: true);
     }
 
     public async Task<ChargeRecord?> FindChargeAsync(string idempotencyKey, CancellationToken cancellationToken)
@@ -156,12 +168,12 @@ public sealed class SimulatedPaymentGateway(TableClient ledger, TimeProvider tim
                 var current = await ReadAsync(partitionKey, rowKey, cancellationToken);
                 if (current is null)
                 {
-                    await ledger.AddEntityAsync(new TableEntity(partitionKey, rowKey) { ["Attempts"] = 1L }, cancellationToken);
+                    await ledger.AddEntityAsync(new TableEntity(partitionKey, rowKey) { [LedgerProperties.Attempts] = 1L }, cancellationToken);
                     return 1;
                 }
 
-                var next = (current.GetInt64("Attempts") ?? 0) + 1;
-                current["Attempts"] = next;
+                var next = (current.GetInt64(LedgerProperties.Attempts) ?? 0) + 1;
+                current[LedgerProperties.Attempts] = next;
                 await ledger.UpdateEntityAsync(current, current.ETag, TableUpdateMode.Replace, cancellationToken);
                 return next;
             }
@@ -212,15 +224,14 @@ public sealed class SimulatedPaymentGateway(TableClient ledger, TimeProvider tim
     }
 
     // Rows written before voids existed carry no kind; they are all charges.
-    private static bool IsVoid(TableEntity entity) => entity.GetString(KindProperty) == VoidKind;
+    private static bool IsVoid(TableEntity entity) => entity.GetString(LedgerProperties.Kind) == VoidKind;
 
     private static ChargeRecord ToCharge(TableEntity entity) => new(
-        entity.GetString("ChargeId") ?? string.Empty,
+        entity.GetString(LedgerProperties.ChargeId) ?? string.Empty,
         entity.RowKey,
-        entity.GetInt64("Amount") ?? 0,
-        entity.GetString("Currency") ?? string.Empty,
-        entity.GetDateTimeOffset("CreatedAt") ?? default);
+        entity.GetInt64(LedgerProperties.Amount) ?? 0,
+        entity.GetString(LedgerProperties.Currency) ?? string.Empty,
+        entity.GetDateTimeOffset(LedgerProperties.CreatedAt) ?? default);
 
-    private static string PartitionFor(string idempotencyKey) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)))[..3];
+    private static string PartitionFor(string idempotencyKey) => StableHash.Partition(idempotencyKey);
 }

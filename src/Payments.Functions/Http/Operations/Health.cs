@@ -1,5 +1,4 @@
 using System.Net;
-using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Payments.Core.Storage;
@@ -25,11 +24,6 @@ public sealed class Health(StorageHealthCheck healthCheck)
         }
 
         // Only healthy or not: what failed, and how, is in the app's log (an anonymous caller learns nothing of the setup).
-        return await ProblemResponses.WriteAsync(request, new ProblemDetails(
-            Type: "https://payments.example/problems/storage-unavailable",
-            Title: "Unhealthy",
-            Status: (int)HttpStatusCode.ServiceUnavailable,
-            Detail: "This instance cannot reach its storage. Retry later.",
-            RetryAfterSeconds: 5), cancellationToken);
+        return await ProblemResponses.WriteAsync(request, ApiProblems.StorageUnavailable(), cancellationToken);
     }
 }

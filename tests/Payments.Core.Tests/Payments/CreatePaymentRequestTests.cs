@@ -1,7 +1,6 @@
-using Payments.Core.Api;
 using Payments.Core.Payments;
 
-namespace Payments.Core.Tests.Api;
+namespace Payments.Core.Tests.Payments;
 
 public sealed class CreatePaymentRequestTests
 {
@@ -78,18 +77,5 @@ public sealed class CreatePaymentRequestTests
 
         Assert.Empty((Valid() with { Metadata = metadata }).Validate());
         Assert.True(PaymentEntity.StoredBytes(PaymentEntity.MetadataJson(metadata)) <= PaymentEntity.MaxStringPropertyBytes);
-    }
-
-    [Fact]
-    public void ReadValid_WhenMetadataWouldNotFitAsStored_ShouldRefuseWith400NamingMetadata()
-    {
-        var values = string.Join(",", Enumerable.Range(0, 11).Select(i => $"\"k{i}\":\"{new string('<', 500)}\""));
-        var body = System.Text.Encoding.UTF8.GetBytes("""{"amount":1999,"currency":"EUR","source":"tok_visa","metadata":{""" + values + "}}");
-
-        var refused = Assert.IsType<BodyReadResult<CreatePaymentRequest>.Refused>(
-            RequestBody.ReadValid<CreatePaymentRequest>(body, "application/json"));
-
-        Assert.Equal(400, refused.Problem.Status);
-        Assert.True(refused.Problem.Errors!.ContainsKey("metadata"));
     }
 }

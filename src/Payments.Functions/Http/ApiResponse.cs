@@ -1,6 +1,6 @@
 using Idempotency.Tables;
 
-namespace Payments.Core.Api;
+namespace Payments.Functions.Http;
 
 /// <summary>An HTTP answer as the core decides it; the Functions layer only copies it onto the wire.</summary>
 public sealed record ApiResponse(int StatusCode, IReadOnlyList<KeyValuePair<string, string>> Headers, ReadOnlyMemory<byte> Body)

@@ -6,11 +6,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Core.Customers;
 using Payments.Core.Payments;
 using Payments.Core.Payments.Gateway;
+using Payments.Functions.Http.Payments;
+using Payments.Functions.Tests.Infrastructure;
 using Payments.Testing;
-using Payments.Core.Tests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace Payments.Core.Tests.Payments;
+namespace Payments.Functions.Tests.Http;
 
 /// <summary>
 /// The storage budgets, counted request by request on Azurite around the same core calls the functions make:

@@ -1,6 +1,6 @@
 using Azure.Data.Tables;
 
-namespace Payments.Core.Tests.Infrastructure;
+namespace Payments.Testing;
 
 /// <summary>Submits a service's batch as it is, with no idempotency record: for tests of the domain services alone.</summary>
 public static class PlainCommit

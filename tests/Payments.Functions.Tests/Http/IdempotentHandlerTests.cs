@@ -5,13 +5,15 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
-using Payments.Core.Api;
 using Payments.Core.Customers;
 using Payments.Core.Payments;
-using Payments.Core.Tests.Infrastructure;
+using Payments.Functions.Http;
+using Payments.Functions.Http.Customers;
+using Payments.Functions.Http.Payments;
+using Payments.Functions.Tests.Infrastructure;
 using Payments.Testing;
 
-namespace Payments.Core.Tests.Idempotency;
+namespace Payments.Functions.Tests.Http;
 
 /// <summary>
 /// The two real idempotent handlers (payment accept: claimless; customer create: claim-first) under the processor, as
@@ -335,7 +337,7 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
         {
             var found = new List<Payment>();
             using var inspection = StrictStoragePolicy.InspectionByTest();
-            await foreach (var entity in PaymentsTable.QueryAsync<TableEntity>(e => e.GetString("Kind") == PaymentEntity.KindValue))
+            await foreach (var entity in PaymentsTable.QueryAsync<TableEntity>(e => e.GetString(PaymentEntity.Properties.Kind) == PaymentEntity.KindValue))
             {
                 found.Add(PaymentEntity.FromEntity(entity));
             }
@@ -347,7 +349,7 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
         {
             var found = new List<string>();
             using var inspection = StrictStoragePolicy.InspectionByTest();
-            await foreach (var entity in CustomersTable.QueryAsync<TableEntity>(e => e.GetString("Kind") == Customer.KindValue))
+            await foreach (var entity in CustomersTable.QueryAsync<TableEntity>(e => e.GetString(Customer.Properties.Kind) == Customer.KindValue))
             {
                 found.Add(entity.RowKey);
             }

@@ -1,10 +1,9 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Idempotency.Tables;
 
-namespace Payments.Core.Api;
+namespace Payments.Functions.Http;
 
 public abstract record BodyReadResult<T>
 {
@@ -23,38 +22,27 @@ public abstract record BodyReadResult<T>
 /// </summary>
 public static class JsonBody
 {
-    public const int MaxBytes = 64 * 1024;
     public const int MaxDepth = 16;
 
-    public static bool IsJsonMediaType(string? contentType)
+    /// <summary>
+    /// The checks that need no parsing, in the order a client would want to hear about them. <paramref name="maxBytes"/>
+    /// is the app's one body limit, Idempotency:MaxRequestBodyBytes.
+    /// </summary>
+    public static ProblemDetails? CheckEnvelope(string? contentType, long length, int maxBytes)
     {
-        if (string.IsNullOrWhiteSpace(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType is null)
+        if (length > maxBytes)
         {
-            return false;
+            return ApiProblems.PayloadTooLarge(length, maxBytes);
         }
 
-        var charset = parsed.CharSet;
-        var utf8 = charset is null || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase);
-        return utf8 && (parsed.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-            || parsed.MediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+        return JsonMediaType.IsUtf8Json(contentType) ? null : ApiProblems.UnsupportedMediaType(contentType);
     }
 
-    /// <summary>The checks that need no parsing, in the order a client would want to hear about them.</summary>
-    public static ProblemDetails? CheckEnvelope(string? contentType, long length)
-    {
-        if (length > MaxBytes)
-        {
-            return ApiProblems.PayloadTooLarge(length, MaxBytes);
-        }
-
-        return IsJsonMediaType(contentType) ? null : ApiProblems.UnsupportedMediaType(contentType);
-    }
-
-    public static BodyReadResult<T> Read<T>(ReadOnlySpan<byte> body, string? contentType, JsonTypeInfo<T> typeInfo)
+    public static BodyReadResult<T> Read<T>(ReadOnlySpan<byte> body, string? contentType, JsonTypeInfo<T> typeInfo, int maxBytes)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
-        if (CheckEnvelope(contentType, body.Length) is { } envelopeProblem)
+        if (CheckEnvelope(contentType, body.Length, maxBytes) is { } envelopeProblem)
         {
             return new BodyReadResult<T>.Refused(envelopeProblem);
         }

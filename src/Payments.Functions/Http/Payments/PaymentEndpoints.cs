@@ -1,7 +1,7 @@
 using Idempotency.Tables;
-using Payments.Core.Api;
+using Payments.Core.Payments;
 
-namespace Payments.Core.Payments;
+namespace Payments.Functions.Http.Payments;
 
 /// <summary>What each payments route answers, decided here so the function classes stay adapters.</summary>
 public sealed class PaymentEndpoints(PaymentService payments, PaymentListing listing)
@@ -19,29 +19,17 @@ public sealed class PaymentEndpoints(PaymentService payments, PaymentListing lis
     {
         ArgumentNullException.ThrowIfNull(lease);
         var id = PaymentId.Derive(lease.PartitionKey, lease.ResourceSeed);
-        ApiResponse? accepted = null;
-        var outcome = await payments.AcceptAsync(merchantId, id, request, async (payment, batch, ct) =>
+        var create = new LeasedCreate(lease, 202, CollectionPath);
+        var outcome = await payments.AcceptAsync(merchantId, id, request,
+            (payment, batch, ct) => create.CommitAsync(PaymentResource.From(payment).ToJson(), payment.Id.Value, batch, ct), cancellationToken);
+        return outcome switch
         {
-            var json = PaymentResource.From(payment).ToJson();
-            accepted = ApiResponse.Resource(202, json, StrongETag.For(json), $"{CollectionPath}/{payment.Id.Value}");
-            return await lease.SubmitAsync(batch, accepted.ToStoredResponse(), ct) == BatchCommit.Committed;
-        }, cancellationToken);
-
-        switch (outcome)
-        {
-            case AcceptOutcome.Accepted:
-                return accepted!;
-            case AcceptOutcome.UnknownCustomer unknown:
-                return ApiResponse.Problem(new ProblemDetails(ApiProblems.TypeBase + "unknown-customer", "Unknown customer", 422,
-                    $"customerId '{unknown.CustomerId}' is not one of your customers. Create the customer first, or leave customerId out."),
-                    CollectionPath, traceId) with { Retention = ResponseRetention.Final };
-            case AcceptOutcome.Superseded:
-                // The idempotency layer answers with the outcome of the attempt that owns the key; this is not stored.
-                return ApiResponse.Problem(IdempotencyProblems.InProgress(ApiProblems.TypeBase, TimeSpan.FromSeconds(1), lease.LockedUntil), CollectionPath, traceId)
-                    with { Retention = ResponseRetention.Transient };
-            default:
-                throw new InvalidOperationException("Unknown accept outcome.");
-        }
+            AcceptOutcome.Accepted => create.Answer!,
+            AcceptOutcome.UnknownCustomer unknown =>
+                ApiResponse.Problem(ApiProblems.UnknownCustomer(unknown.CustomerId), CollectionPath, traceId) with { Retention = ResponseRetention.Final },
+            AcceptOutcome.Superseded => create.Superseded(traceId),
+            _ => throw new InvalidOperationException("Unknown accept outcome."),
+        };
     }
 
     public async Task<ApiResponse> GetAsync(string merchantId, string id, string? ifNoneMatch, string? traceId, CancellationToken cancellationToken)

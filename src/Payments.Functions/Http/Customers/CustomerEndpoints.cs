@@ -1,7 +1,7 @@
 using Idempotency.Tables;
-using Payments.Core.Api;
+using Payments.Core.Customers;
 
-namespace Payments.Core.Customers;
+namespace Payments.Functions.Http.Customers;
 
 /// <summary>What each customers route answers.</summary>
 public sealed class CustomerEndpoints(CustomerService customers)
@@ -12,30 +12,20 @@ public sealed class CustomerEndpoints(CustomerService customers)
         string merchantId, IdempotencyLease lease, CustomerRequest request, string? traceId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        ApiResponse? created = null;
+        var create = new LeasedCreate(lease, 201, CollectionPath);
         // The id stays the same across a takeover (the taker finds the email claim the crashed attempt made for it) and
         // is new when the key starts over after its retention, so the old customer is never touched.
         var id = CustomerId.Derive(lease.PartitionKey, lease.ResourceSeed);
-        var outcome = await customers.CreateAsync(merchantId, id, request, lease.RecordKey.ScopeHash, async (customer, batch, ct) =>
+        var outcome = await customers.CreateAsync(merchantId, id, request, lease.RecordKey.ScopeHash,
+            (customer, batch, ct) => create.CommitAsync(CustomerResource.From(customer).ToJson(), customer.Id.Value, batch, ct), cancellationToken);
+        return outcome switch
         {
-            var json = CustomerResource.From(customer).ToJson();
-            created = ApiResponse.Resource(201, json, StrongETag.For(json), $"{CollectionPath}/{customer.Id.Value}");
-            return await lease.SubmitAsync(batch, created.ToStoredResponse(), ct) == BatchCommit.Committed;
-        }, cancellationToken);
-
-        switch (outcome)
-        {
-            case CustomerOutcome.Done:
-                return created!;
-            case CustomerOutcome.EmailTaken taken:
-                return EmailTaken(taken, CollectionPath, traceId) with { Retention = ResponseRetention.Final };
-            case CustomerOutcome.Superseded:
-                // The idempotency layer answers 409 in progress for the attempt that took the key over; this is not stored.
-                return ApiResponse.Problem(IdempotencyProblems.InProgress(ApiProblems.TypeBase, TimeSpan.FromSeconds(1), lease.LockedUntil), CollectionPath, traceId)
-                    with { Retention = ResponseRetention.Transient };
-            default:
-                throw new InvalidOperationException("Unknown customer outcome.");
-        }
+            CustomerOutcome.Done => create.Answer!,
+            CustomerOutcome.EmailTaken taken => EmailTaken(taken, CollectionPath, traceId) with { Retention = ResponseRetention.Final },
+            // The idempotency layer answers 409 in progress for the attempt that took the key over.
+            CustomerOutcome.Superseded => create.Superseded(traceId),
+            _ => throw new InvalidOperationException("Unknown customer outcome."),
+        };
     }
 
     public async Task<ApiResponse> GetAsync(string merchantId, string id, string? ifNoneMatch, string? traceId, CancellationToken cancellationToken)
@@ -53,7 +43,7 @@ public sealed class CustomerEndpoints(CustomerService customers)
 
     public async Task<ApiResponse> ReplaceAsync(
         string merchantId, string id, CustomerRequest request, string? ifMatch, string? traceId, CancellationToken cancellationToken) =>
-        await customers.ReplaceAsync(merchantId, id, request, ifMatch, cancellationToken) switch
+        await customers.ReplaceAsync(merchantId, id, request, IfMatch(ifMatch), cancellationToken) switch
         {
             CustomerOutcome.Done done => Representation(done.Customer),
             CustomerOutcome.NotFound => NotFound(id, traceId),
@@ -63,7 +53,7 @@ public sealed class CustomerEndpoints(CustomerService customers)
         };
 
     public async Task<ApiResponse> DeleteAsync(string merchantId, string id, string? ifMatch, string? traceId, CancellationToken cancellationToken) =>
-        await customers.DeleteAsync(merchantId, id, ifMatch, cancellationToken) switch
+        await customers.DeleteAsync(merchantId, id, IfMatch(ifMatch), cancellationToken) switch
         {
             CustomerOutcome.Done => ApiResponse.NoContent(),
             CustomerOutcome.NotFound => NotFound(id, traceId),
@@ -77,15 +67,16 @@ public sealed class CustomerEndpoints(CustomerService customers)
         return ApiResponse.Resource(200, json, StrongETag.For(json));
     }
 
+    /// <summary>If-Match as the service's precondition: the customer's current representation carries one of the named tags.</summary>
+    private static Func<Customer, bool>? IfMatch(string? ifMatch) =>
+        ifMatch is null ? null : current => StrongETag.Matches(ifMatch, StrongETag.For(CustomerResource.From(current).ToJson()));
+
     private static ApiResponse NotFound(string id, string? traceId) =>
         ApiResponse.Problem(ApiProblems.NotFound("customer"), $"{CollectionPath}/{id}", traceId);
 
     private static ApiResponse EmailTaken(CustomerOutcome.EmailTaken taken, string instance, string? traceId) =>
-        ApiResponse.Problem(new ProblemDetails(ApiProblems.TypeBase + "email-taken", "Email already used", 409,
-            $"Your customer {taken.ExistingCustomer.Value} already has this email (emails are unique per merchant, ignoring case). " +
-            "Update that customer instead, or use another email."), instance, traceId);
+        ApiResponse.Problem(ApiProblems.EmailTaken(taken.ExistingCustomer.Value), instance, traceId);
 
     private static ApiResponse PreconditionFailed(string id, string? traceId) =>
-        ApiResponse.Problem(new ProblemDetails(ApiProblems.TypeBase + "precondition-failed", "The customer has changed", 412,
-            "If-Match does not name the current version. GET the customer for its current ETag, then retry."), $"{CollectionPath}/{id}", traceId);
+        ApiResponse.Problem(ApiProblems.CustomerChanged(), $"{CollectionPath}/{id}", traceId);
 }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Payments.Core.Api;
+namespace Payments.Functions.Http;
 
 /// <summary>Strong validators derived from representation bytes: the same bytes give the same tag on any instance.</summary>
 public static class StrongETag

@@ -1,6 +1,5 @@
-using Payments.Testing;
 
-namespace Payments.Core.Tests.Infrastructure;
+namespace Payments.Testing;
 
 /// <summary>
 /// Picks one storage request by its place among those of its kind. A claim-first key is claimed with a batch of its own

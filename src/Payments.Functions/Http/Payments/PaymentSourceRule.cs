@@ -1,8 +1,8 @@
 using Idempotency.Tables;
-using Payments.Core.Api;
+using Payments.Core.Payments;
 using Payments.Core.Payments.Gateway;
 
-namespace Payments.Core.Payments;
+namespace Payments.Functions.Http.Payments;
 
 /// <summary>A payment whose source the gateway does not know is refused at once (422), not declined later.</summary>
 public sealed class PaymentSourceRule(IPaymentGateway gateway) : IRequestBodyRule

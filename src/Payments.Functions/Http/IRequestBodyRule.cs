@@ -1,6 +1,6 @@
 using Idempotency.Tables;
 
-namespace Payments.Core.Api;
+namespace Payments.Functions.Http;
 
 /// <summary>
 /// A check of a well-formed body that needs a service (not just the body's own fields), run with the body's validation

@@ -1,15 +1,19 @@
 using System.Text;
-using Payments.Core.Api;
+using Idempotency.Tables;
 using Payments.Core.Payments;
+using Payments.Functions.Http;
 
-namespace Payments.Core.Tests.Api;
+namespace Payments.Functions.Tests.Http;
 
 public sealed class JsonBodyTests
 {
     private const string Valid = """{"amount":1999,"currency":"EUR","source":"tok_visa"}""";
 
-    private static BodyReadResult<CreatePaymentRequest> Read(string body, string? contentType = "application/json") =>
-        JsonBody.Read(Encoding.UTF8.GetBytes(body), contentType, CreatePaymentRequest.JsonTypeInfo);
+    /// <summary>The default of Idempotency:MaxRequestBodyBytes, the app's one body limit.</summary>
+    private static readonly int DefaultLimit = new IdempotencyOptions().MaxRequestBodyBytes;
+
+    private static BodyReadResult<CreatePaymentRequest> Read(string body, string? contentType = "application/json", int? limit = null) =>
+        JsonBody.Read(Encoding.UTF8.GetBytes(body), contentType, CreatePaymentRequest.JsonTypeInfo, limit ?? DefaultLimit);
 
     [Theory]
     [InlineData("application/json")]
@@ -42,9 +46,21 @@ public sealed class JsonBodyTests
     [Fact]
     public void Read_WhenBodyExceedsLimit_ShouldRefuseWith413()
     {
-        var refused = Assert.IsType<BodyReadResult<CreatePaymentRequest>.Refused>(Read(new string(' ', JsonBody.MaxBytes + 1)));
+        var refused = Assert.IsType<BodyReadResult<CreatePaymentRequest>.Refused>(Read(new string(' ', DefaultLimit + 1)));
 
         Assert.Equal(413, refused.Problem.Status);
+    }
+
+    [Fact]
+    public void Read_WhenTheLimitIsRaisedTo1MiB_ShouldReadABodyOver64KiB()
+    {
+        var description = new string('x', 70_000);
+        var body = $$"""{"amount":1999,"currency":"EUR","source":"tok_visa","description":"{{description}}"}""";
+
+        var read = Assert.IsType<BodyReadResult<CreatePaymentRequest>.Read>(Read(body, limit: 1024 * 1024));
+
+        Assert.Equal(description, read.Value.Description);
+        Assert.IsType<BodyReadResult<CreatePaymentRequest>.Refused>(Read(body));
     }
 
     [Theory]
