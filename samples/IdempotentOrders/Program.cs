@@ -1,7 +1,6 @@
 using System.Net;
 using Azure.Data.Tables;
 using Idempotency.Functions;
-using Idempotency.Tables;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.Http;
@@ -11,11 +10,9 @@ using Microsoft.Extensions.Hosting;
 var builder = FunctionsApplication.CreateBuilder(args);
 var storage = new TableServiceClient(builder.Configuration["AzureWebJobsStorage"]);
 await storage.CreateTableIfNotExistsAsync("orders");
-builder.Services.AddSingleton(storage.GetTableClient("orders")).AddIdempotency(builder.Configuration, (_, table) => storage.GetTableClient(table), _ => "orders");
-builder.Services.AddIdempotentFunctions(options => options.RecordTables[nameof(Orders.CreateOrder)] = "orders")
-    .Configure(options => options.FunctionsAssembly = typeof(Orders).Assembly)
-    .Configure(options => options.Subject = _ => "sample"); // no authentication here: every caller shares one key scope
-builder.UseIdempotency();
+builder.Services.AddSingleton(storage.GetTableClient("orders"));
+// One call: its records live beside the orders; no authentication here, so every caller shares one key scope.
+builder.AddIdempotentFunctions(options => { options.RecordTables[nameof(Orders.CreateOrder)] = "orders"; options.Subject = _ => "sample"; });
 await builder.Build().RunAsync();
 
 public sealed class Orders(TableClient orders)

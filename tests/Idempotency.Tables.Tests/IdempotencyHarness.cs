@@ -3,19 +3,22 @@ using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Payments.Testing;
 
 namespace Idempotency.Tables.Tests;
 
 /// <summary>
 /// The idempotency layer over its own Azurite table, with a fault injector and a transaction counter in the pipeline
-/// (injector first: a fault before sending is not counted, one after sending is), and a clock the test moves.
+/// (injector first: a fault before sending is not counted, one after sending is), and a clock the test moves: its
+/// timers fire only when the test advances it, so a duplicate waiting for an in-flight attempt waits on <see cref="Time"/>.
 /// </summary>
 public sealed class IdempotencyHarness
 {
     private IdempotencyHarness(TableClient table, TableClient plainTable, IdempotencyOptions options, StorageFaultInjector faults,
-        StorageTransactionCounter counter, ManualTimeProvider time)
+        StorageTransactionCounter counter, FakeTimeProvider time)
     {
         Table = table;
         PlainTable = plainTable;
@@ -25,7 +28,7 @@ public sealed class IdempotencyHarness
         Time = time;
         Store = new IdempotencyStore(table, options, time, NullLogger<IdempotencyStore>.Instance, Metrics);
         Stores = new IdempotencyStores(table.Name, _ => Store);
-        ProcessorLogger = new ListLogger<IdempotentRequestProcessor>();
+        ProcessorLogger = new FakeLogger<IdempotentRequestProcessor>();
         Processor = new IdempotentRequestProcessor(Stores, Microsoft.Extensions.Options.Options.Create(options), time, ProcessorLogger, Metrics);
         Reaper = new IdempotencyReaper(Stores, Microsoft.Extensions.Options.Options.Create(options), time, NullLogger<IdempotencyReaper>.Instance);
     }
@@ -44,7 +47,7 @@ public sealed class IdempotencyHarness
 
     public StorageTransactionCounter Counter { get; }
 
-    public ManualTimeProvider Time { get; }
+    public FakeTimeProvider Time { get; }
 
     /// <summary>This harness's own instruments, so a test counts only its own outcomes while others run beside it.</summary>
     public IdempotencyMetrics Metrics { get; } = new(meterFactory: null);
@@ -55,7 +58,7 @@ public sealed class IdempotencyHarness
 
     public IdempotentRequestProcessor Processor { get; }
 
-    public ListLogger<IdempotentRequestProcessor> ProcessorLogger { get; }
+    public FakeLogger<IdempotentRequestProcessor> ProcessorLogger { get; }
 
     public IdempotencyReaper Reaper { get; }
 
@@ -69,7 +72,26 @@ public sealed class IdempotencyHarness
         var faults = new StorageFaultInjector();
         var counter = new StorageTransactionCounter();
         var table = azurite.CreateClients([.. extraPolicies, faults, counter]).GetTableClient(plain.Name);
-        return new IdempotencyHarness(table, plain, options, faults, counter, new ManualTimeProvider());
+        return new IdempotencyHarness(table, plain, options, faults, counter, new FakeTimeProvider());
+    }
+
+    /// <summary>
+    /// Moves <see cref="Time"/> on in small steps until <paramref name="waiting"/> completes: a duplicate waiting for an
+    /// in-flight attempt backs off on this clock, so it re-claims only when the test lets time pass.
+    /// </summary>
+    public async Task<T> AdvanceUntilCompletedAsync<T>(Task<T> waiting)
+    {
+        ArgumentNullException.ThrowIfNull(waiting);
+        await Eventually.TrueAsync(() =>
+        {
+            if (!waiting.IsCompleted)
+            {
+                Time.Advance(TimeSpan.FromMilliseconds(25));
+            }
+
+            return waiting.IsCompleted;
+        }, "the waiting duplicates answered");
+        return await waiting;
     }
 
     public static IdempotentRequest Request(string? key, string body = """{"amount":1999,"currency":"EUR"}""", string subject = Subject,

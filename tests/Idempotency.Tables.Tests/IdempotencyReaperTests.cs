@@ -1,7 +1,6 @@
 using Azure.Data.Tables;
 using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
-using Payments.Core.Storage;
 using Payments.Testing;
 using Xunit.Abstractions;
 

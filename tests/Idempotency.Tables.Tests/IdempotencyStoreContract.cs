@@ -2,6 +2,7 @@ using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Payments.Testing;
 
 namespace Idempotency.Tables.Tests;
@@ -20,10 +21,10 @@ public abstract class IdempotencyStoreContract
     /// <summary>A new, empty table of the kind under test.</summary>
     protected abstract Task<TableClient> CreateTableAsync();
 
-    private async Task<(IdempotencyStore Store, ManualTimeProvider Time, TableClient Table)> CreateStoreAsync()
+    private async Task<(IdempotencyStore Store, FakeTimeProvider Time, TableClient Table)> CreateStoreAsync()
     {
         var table = await CreateTableAsync();
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         return (new IdempotencyStore(table, new IdempotencyOptions(), time, NullLogger<IdempotencyStore>.Instance), time, table);
     }
 

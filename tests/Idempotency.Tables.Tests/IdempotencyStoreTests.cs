@@ -322,7 +322,7 @@ public sealed class IdempotencyStoreTests(AzuriteFixture azurite)
             () => h.Store.ClaimAsync(Subject, IdempotencyKey.Parse("k1"), Fingerprint, CancellationToken.None));
 
         Assert.Equal(503, failed.Status);
-        Assert.Equal(4, fault.Hits); // the first attempt and StorageClientFactory's 3 retries
+        Assert.Equal(4, fault.Hits); // the first attempt and the fixture clients' 3 retries (AzuriteClients)
         Assert.Equal(0, h.Counter.Snapshot().Total);
     }
 }

@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
-using Payments.Core.Storage;
 using Xunit;
 
 namespace Payments.Testing;
@@ -21,8 +20,14 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public StorageGuard StorageGuard { get; } = new();
 
     /// <summary>Clients behind the strict storage guard, plus the test's own policies (counters, fault injection).</summary>
-    public StorageClientFactory CreateClients(params HttpPipelinePolicy[] policies) =>
-        new(new StorageConnection.ConnectionString(ConnectionString), [new StrictStoragePolicy(StorageGuard), .. policies]);
+    public AzuriteClients CreateClients(params HttpPipelinePolicy[] policies) => new(ConnectionString, StoragePolicies(policies));
+
+    /// <summary>
+    /// The strict storage guard followed by the test's own policies: what an app's own client factory is given, so its
+    /// clients are held to the same rules as <see cref="CreateClients"/>.
+    /// </summary>
+    public IReadOnlyList<HttpPipelinePolicy> StoragePolicies(params HttpPipelinePolicy[] policies) =>
+        [new StrictStoragePolicy(StorageGuard), .. policies];
 
     /// <summary>A table or queue name no other test class uses, so classes run in parallel without sharing data.</summary>
     public static string UniqueName(string prefix) => prefix + Guid.NewGuid().ToString("N")[..12];

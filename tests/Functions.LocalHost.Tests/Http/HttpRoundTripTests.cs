@@ -149,7 +149,7 @@ public sealed class HttpRoundTripTests(SampleAppHost app)
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
-        Assert.Contains(app.Logs.Entries, entry => entry.Message.Contains("Function Throws failed", StringComparison.Ordinal));
+        Assert.Contains(app.Logs.GetSnapshot(), entry => entry.Message.Contains("Function Throws failed", StringComparison.Ordinal));
     }
 
     private static string Header(HttpResponseMessage response, string name) =>

@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Functions.LocalHost.Tests.Infrastructure;
 
@@ -26,7 +27,7 @@ public sealed class SampleAppHost : IAsyncLifetime
 
     public HttpClient Client { get; private set; } = null!;
 
-    public ListLoggerProvider Logs { get; private set; } = null!;
+    public FakeLogCollector Logs { get; } = new();
 
     public TableClient Results { get; private set; } = null!;
 
@@ -46,9 +47,9 @@ public sealed class SampleAppHost : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _azurite.InitializeAsync();
-        Results = _azurite.Tables().GetTableClient(AzuriteFixture.UniqueName("results"));
+        Results = _azurite.CreateClients().GetTableClient(AzuriteFixture.UniqueName("results"));
         await Results.CreateIfNotExistsAsync();
-        var queues = _azurite.Queues();
+        var queues = _azurite.CreateClients();
         RecordQueue = queues.GetQueueClient(AzuriteFixture.UniqueName("record-"));
         FailingQueue = queues.GetQueueClient(AzuriteFixture.UniqueName("failing-"));
         FailingPoisonQueue = queues.GetQueueClient(FailingQueue.Name + "-poison");
@@ -59,8 +60,7 @@ public sealed class SampleAppHost : IAsyncLifetime
         await RecordQueue.CreateIfNotExistsAsync();
         await FailingQueue.CreateIfNotExistsAsync();
 
-        _loggerFactory = ListLoggerProvider.CreateFactory(out var logs);
-        Logs = logs;
+        _loggerFactory = Logs.CreateLoggerFactory(LogLevel.Information);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         Host = await LocalFunctionsHost.StartAsync(new LocalHostOptions
         {
@@ -98,6 +98,7 @@ public sealed class SampleAppHost : IAsyncLifetime
         await SlowQueue.DeleteIfExistsAsync();
         await OrderQueue.DeleteIfExistsAsync();
         await RawQueue(RecordQueue.Name + "-poison").DeleteIfExistsAsync();
+        await _azurite.DisposeAsync();
     }
 }
 

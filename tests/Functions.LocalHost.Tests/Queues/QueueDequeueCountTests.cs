@@ -4,6 +4,8 @@ using Functions.LocalHost.Grpc.Messages;
 using Functions.LocalHost.Queues;
 using Functions.LocalHost.Tests.Infrastructure;
 using Functions.LocalHost.Worker;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Functions.LocalHost.Tests.Queues;
 
@@ -19,21 +21,21 @@ public sealed class QueueDequeueCountTests(AzuriteFixture azurite) : IClassFixtu
     [Fact]
     public async Task Message_WhenReceivedAlreadyPastMaxDequeueCount_ShouldBeMovedToPoisonWithoutAnInvocation()
     {
-        var queue = azurite.Queues().GetQueueClient(AzuriteFixture.UniqueName("pastmax"));
-        var poison = azurite.Queues().GetQueueClient(queue.Name + "-poison");
+        var queue = azurite.CreateClients().GetQueueClient(AzuriteFixture.UniqueName("pastmax"));
+        var poison = azurite.CreateClients().GetQueueClient(queue.Name + "-poison");
         await queue.CreateIfNotExistsAsync();
         var text = "late-" + Guid.NewGuid().ToString("N");
         await SendDequeuedAsync(queue, text, QueueOptions.Defaults.MaxDequeueCount + 1);
-        using var loggerFactory = ListLoggerProvider.CreateFactory(out _);
+        using var loggerFactory = new FakeLogCollector().CreateLoggerFactory(LogLevel.Information);
 
         await using (var listener = Create(queue.Name, loggerFactory))
         {
             listener.Start();
-            await Eventually.GetAsync(
+            await Eventually.UntilAsync(
                 async () => await poison.ExistsAsync() ? (await poison.PeekMessagesAsync(10)).Value : [],
                 messages => messages!.Any(message => message.Body.ToString() == text),
-                Deadline,
-                $"message {text} in {poison.Name}");
+                $"message {text} in {poison.Name}",
+                Deadline);
         }
 
         Assert.Equal(0, (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
@@ -44,23 +46,24 @@ public sealed class QueueDequeueCountTests(AzuriteFixture azurite) : IClassFixtu
     [Fact]
     public async Task Message_WhenReceivedPastMaxDequeueCountOnAQueueWithoutPoisonQueue_ShouldBeSkippedAndLeftInPlace()
     {
-        var queue = azurite.Queues().GetQueueClient(AzuriteFixture.UniqueName("pastmax") + "-poison");
+        var queue = azurite.CreateClients().GetQueueClient(AzuriteFixture.UniqueName("pastmax") + "-poison");
         await queue.CreateIfNotExistsAsync();
         var text = "late-" + Guid.NewGuid().ToString("N");
         var messageId = await SendDequeuedAsync(queue, text, QueueOptions.Defaults.MaxDequeueCount + 1);
-        using var loggerFactory = ListLoggerProvider.CreateFactory(out var logs);
+        var logs = new FakeLogCollector();
+        using var loggerFactory = logs.CreateLoggerFactory(LogLevel.Information);
 
         await using (var listener = Create(queue.Name, loggerFactory))
         {
             listener.Start();
             await Eventually.TrueAsync(
-                () => logs.Entries.Any(entry => entry.Message.Contains($"message {messageId} (dequeue count {QueueOptions.Defaults.MaxDequeueCount + 2}) is skipped until it expires", StringComparison.Ordinal)),
-                Deadline,
-                $"message {messageId} skipped");
+                () => logs.GetSnapshot().Any(entry => entry.Message.Contains($"message {messageId} (dequeue count {QueueOptions.Defaults.MaxDequeueCount + 2}) is skipped until it expires", StringComparison.Ordinal)),
+                $"message {messageId} skipped",
+                Deadline);
         }
 
         Assert.Equal(1, (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
-        Assert.False(await azurite.Queues().GetQueueClient(queue.Name + "-poison").ExistsAsync(), "a poison queue of the poison queue was created");
+        Assert.False(await azurite.CreateClients().GetQueueClient(queue.Name + "-poison").ExistsAsync(), "a poison queue of the poison queue was created");
         await queue.DeleteIfExistsAsync();
     }
 

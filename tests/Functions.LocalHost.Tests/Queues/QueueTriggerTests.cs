@@ -15,20 +15,20 @@ public sealed class QueueTriggerTests(SampleAppHost app)
         var text = "order-" + Guid.NewGuid().ToString("N");
         var sent = (await app.RecordQueue.SendMessageAsync(text)).Value;
 
-        var recorded = await Eventually.GetAsync(
+        var recorded = await Eventually.UntilAsync(
             async () => await app.Results.GetEntityIfExistsAsync<TableEntity>("message", text) is { HasValue: true } found ? found.Value : null,
             entity => entity is not null,
-            Deadline,
-            $"message {text} recorded by the function");
+            $"message {text} recorded by the function",
+            Deadline);
 
         Assert.Equal(sent.MessageId, recorded.GetString("MessageId"));
         Assert.Equal(1L, recorded.GetInt64("DequeueCount"));
         Assert.Equal(sent.InsertionTime, recorded.GetDateTimeOffset("InsertionTime"));
-        await Eventually.GetAsync(
+        await Eventually.UntilAsync(
             async () => (await app.RecordQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount,
             count => count == 0,
-            Deadline,
-            "the processed message deleted from the queue");
+            "the processed message deleted from the queue",
+            Deadline);
     }
 
     [Fact]
@@ -38,11 +38,11 @@ public sealed class QueueTriggerTests(SampleAppHost app)
         var text = $$"""{"ID":"custom-{{marker}}","amount":5}""";
         var sent = (await app.RecordQueue.SendMessageAsync(text)).Value;
 
-        var recorded = await Eventually.GetAsync(
+        var recorded = await Eventually.UntilAsync(
             async () => await app.Results.GetEntityIfExistsAsync<TableEntity>("message", text) is { HasValue: true } found ? found.Value : null,
             entity => entity is not null,
-            Deadline,
-            $"JSON message {marker} recorded by the function");
+            $"JSON message {marker} recorded by the function",
+            Deadline);
 
         Assert.Equal($"custom-{marker}", recorded.GetString("MessageId"));
         Assert.NotEqual(sent.MessageId, recorded.GetString("MessageId"));
@@ -54,11 +54,11 @@ public sealed class QueueTriggerTests(SampleAppHost app)
         var text = "slow-" + Guid.NewGuid().ToString("N");
         await app.SlowQueue.SendMessageAsync(text);
 
-        var done = await Eventually.GetAsync(
+        var done = await Eventually.UntilAsync(
             async () => await app.Results.GetEntityIfExistsAsync<TableEntity>("slow-done", text) is { HasValue: true } found ? found.Value : null,
             entity => entity is not null,
-            Deadline,
-            $"slow message {text} completed");
+            $"slow message {text} completed",
+            Deadline);
 
         Assert.Equal(1L, done.GetInt64("DequeueCount"));
         var starts = await app.Results.QueryAsync<TableEntity>(entity => entity.PartitionKey == "slow-start")
@@ -66,11 +66,11 @@ public sealed class QueueTriggerTests(SampleAppHost app)
             .Select(entity => entity.RowKey)
             .ToListAsync();
         Assert.Equal([$"{text}-1"], starts);
-        await Eventually.GetAsync(
+        await Eventually.UntilAsync(
             async () => (await app.SlowQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount,
             count => count == 0,
-            Deadline,
-            "the slow message deleted after it completed");
+            "the slow message deleted after it completed",
+            Deadline);
     }
 
     [Fact]
@@ -79,11 +79,11 @@ public sealed class QueueTriggerTests(SampleAppHost app)
         var orderId = "o-" + Guid.NewGuid().ToString("N");
         await app.OrderQueue.SendMessageAsync($$"""{"orderId":"{{orderId}}","amount":12.50}""");
 
-        var recorded = await Eventually.GetAsync(
+        var recorded = await Eventually.UntilAsync(
             async () => await app.Results.GetEntityIfExistsAsync<TableEntity>("order", orderId) is { HasValue: true } found ? found.Value : null,
             entity => entity is not null,
-            Deadline,
-            $"order {orderId} recorded by the POCO-bound function");
+            $"order {orderId} recorded by the POCO-bound function",
+            Deadline);
 
         Assert.Equal("12.50", recorded.GetString("Amount"));
     }
@@ -95,11 +95,11 @@ public sealed class QueueTriggerTests(SampleAppHost app)
         await app.RawQueue(app.RecordQueue.Name).SendMessageAsync(text);
         var poison = app.RawQueue(app.RecordQueue.Name + "-poison");
 
-        await Eventually.GetAsync(
+        await Eventually.UntilAsync(
             async () => await poison.ExistsAsync() ? (await poison.PeekMessagesAsync(32)).Value : [],
             messages => messages!.Any(message => message.Body.ToString() == text),
-            Deadline,
-            $"the undecodable message in {poison.Name}");
+            $"the undecodable message in {poison.Name}",
+            Deadline);
 
         Assert.False((await app.Results.GetEntityIfExistsAsync<TableEntity>("message", text)).HasValue);
     }
@@ -111,11 +111,11 @@ public sealed class QueueTriggerTests(SampleAppHost app)
         await app.FailingQueue.SendMessageAsync(text);
 
         // The poison queue has a consumer (AlwaysFailsOnPoison): its first attempt proves the message arrived there.
-        await Eventually.GetAsync(
+        await Eventually.UntilAsync(
             async () => await app.Results.GetEntityIfExistsAsync<TableEntity>("poison-attempt", $"{text}-1") is { HasValue: true },
             arrived => arrived,
-            Deadline,
-            $"message {text} in {app.FailingPoisonQueue.Name}");
+            $"message {text} in {app.FailingPoisonQueue.Name}",
+            Deadline);
 
         Assert.Equal(Enumerable.Range(1, MaxDequeueCount).Select(attempt => (long?)attempt), await AttemptsAsync("attempt", text));
         Assert.Equal(0, (await app.FailingQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
@@ -130,10 +130,10 @@ public sealed class QueueTriggerTests(SampleAppHost app)
 
         // Past maxDequeueCount the message is skipped on each delivery (it comes back once per lease).
         await Eventually.TrueAsync(
-            () => app.Logs.Entries.Any(entry =>
+            () => app.Logs.GetSnapshot().Any(entry =>
                 entry.Message.Contains($"message {sent.MessageId} (dequeue count {MaxDequeueCount + 1}) is skipped until it expires", StringComparison.Ordinal)),
-            Deadline,
-            "a delivery past maxDequeueCount skipped");
+            "a delivery past maxDequeueCount skipped",
+            Deadline);
 
         var attempts = await AttemptsAsync("poison-attempt", text);
         Assert.Equal(Enumerable.Range(1, MaxDequeueCount).Select(attempt => (long?)attempt), attempts);

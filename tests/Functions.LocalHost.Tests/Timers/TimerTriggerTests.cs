@@ -9,11 +9,11 @@ public sealed class TimerTriggerTests(SampleAppHost app)
     [Fact]
     public async Task Timer_WhenScheduledEverySecond_ShouldFireRepeatedlyWithoutScheduleStatusOrPastDue()
     {
-        var firings = await Eventually.GetAsync(
+        var firings = await Eventually.UntilAsync(
             async () => await app.Results.QueryAsync<TableEntity>(entity => entity.PartitionKey == "timer").ToListAsync(),
             list => list!.Count >= 2,
-            TimeSpan.FromSeconds(10),
-            "two firings of the every-second timer");
+            "two firings of the every-second timer",
+            TimeSpan.FromSeconds(10));
 
         Assert.All(firings, firing =>
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Functions.LocalHost.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace Functions.LocalHost.Tests.Worker;
 
@@ -12,21 +13,21 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
     private readonly string _table = AzuriteFixture.UniqueName("lifecycle");
     private readonly string _slowQueue = AzuriteFixture.UniqueName("slow-");
     private ILoggerFactory? _loggerFactory;
-    private ListLoggerProvider _logs = null!;
+    private FakeLogCollector _logs = null!;
 
     public WorkerLifecycleTests(AzuriteFixture azurite) => _azurite = azurite;
 
     public async Task InitializeAsync()
     {
-        await _azurite.Tables().CreateTableIfNotExistsAsync(_table);
-        await _azurite.Queues().CreateQueueAsync(_slowQueue);
+        await _azurite.CreateClients().TableService.CreateTableIfNotExistsAsync(_table);
+        await _azurite.CreateClients().QueueService.CreateQueueAsync(_slowQueue);
     }
 
     public async Task DisposeAsync()
     {
         _loggerFactory?.Dispose();
-        await _azurite.Tables().DeleteTableAsync(_table);
-        await _azurite.Queues().DeleteQueueAsync(_slowQueue);
+        await _azurite.CreateClients().TableService.DeleteTableAsync(_table);
+        await _azurite.CreateClients().QueueService.DeleteQueueAsync(_slowQueue);
     }
 
     [Fact]
@@ -39,7 +40,7 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
 
         // The request waits until the worker dies: no client timeout races the kill, however slow the machine.
         var inFlight = client.GetAsync("api/slow?ms=600000", deadline.Token);
-        await Eventually.TrueAsync(() => host.PendingInvocations > 0, TimeSpan.FromSeconds(60), "the slow request reached the worker");
+        await Eventually.TrueAsync(() => host.PendingInvocations > 0, "the slow request reached the worker", TimeSpan.FromSeconds(60));
 
         await host.KillWorkerAsync();
         using var failed = await inFlight;
@@ -48,7 +49,7 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
         Assert.Equal("pong", await client.GetStringAsync("api/ping", deadline.Token));
         Assert.NotEqual(firstWorker, host.WorkerProcessId);
         Assert.True(HasExited(firstWorker), $"the killed worker {firstWorker} is still running");
-        Assert.Contains(_logs.Entries, entry => entry.Level == LogLevel.Error && entry.Message.Contains($"worker process {firstWorker} died", StringComparison.Ordinal));
+        Assert.Contains(_logs.GetSnapshot(), entry => entry.Level == LogLevel.Error && entry.Message.Contains($"worker process {firstWorker} died", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -63,7 +64,7 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
         var third = await host.WaitForWorkerAsync(deadline.Token);
 
         Assert.NotEqual(second, third);
-        Assert.Contains(_logs.Entries, entry => entry.Message.Contains("before restarting the worker (restart interval)", StringComparison.Ordinal));
+        Assert.Contains(_logs.GetSnapshot(), entry => entry.Message.Contains("before restarting the worker (restart interval)", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -77,11 +78,11 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
 
         await host.KillWorkerAsync();
 
-        await Eventually.TrueAsync(() => _logs.Entries.Any(entry => entry.Level == LogLevel.Critical), TimeSpan.FromSeconds(30), "the host gave up");
+        await Eventually.TrueAsync(() => _logs.GetSnapshot().Any(entry => entry.Level == LogLevel.Critical), "the host gave up", TimeSpan.FromSeconds(30));
         using var response = await client.GetAsync("api/ping", deadline.Token);
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.True(HasExited(second));
-        Assert.Single(_logs.Entries, entry => entry.Message.StartsWith("Worker restarted", StringComparison.Ordinal));
+        Assert.Single(_logs.GetSnapshot(), entry => entry.Message.StartsWith("Worker restarted", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -109,7 +110,7 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
         using var response = await client.GetAsync("api/slow?ms=600000");
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        Assert.Contains(_logs.Entries, entry => entry.Message.Contains("exceeded functionTimeout of 2 s", StringComparison.Ordinal));
+        Assert.Contains(_logs.GetSnapshot(), entry => entry.Message.Contains("exceeded functionTimeout of 2 s", StringComparison.Ordinal));
         Assert.Equal("pong", await client.GetStringAsync("api/ping"));
         Assert.NotEqual(firstWorker, host.WorkerProcessId);
     }
@@ -136,15 +137,15 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
     public async Task StopAsync_WhenQueueMessageIsInFlight_ShouldCancelItAndReleaseTheMessage()
     {
         await using var host = await StartAsync();
-        var queue = _azurite.Queues().GetQueueClient(_slowQueue);
-        var results = _azurite.Tables().GetTableClient(_table);
+        var queue = _azurite.CreateClients().GetQueueClient(_slowQueue);
+        var results = _azurite.CreateClients().GetTableClient(_table);
         var text = "hold-" + Guid.NewGuid().ToString("N");
         await queue.SendMessageAsync(text);
-        await Eventually.GetAsync(
+        await Eventually.UntilAsync(
             async () => (await results.GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>("slow-start", $"{text}-1")).HasValue,
             started => started,
-            TimeSpan.FromSeconds(60),
-            "the held message started in the function");
+            "the held message started in the function",
+            TimeSpan.FromSeconds(60));
 
         var exit = await host.StopAsync();
 
@@ -160,7 +161,8 @@ public sealed class WorkerLifecycleTests : IClassFixture<AzuriteFixture>, IAsync
 
     private async Task<LocalFunctionsHost> StartAsync(Func<LocalHostOptions, LocalHostOptions> configure)
     {
-        _loggerFactory = ListLoggerProvider.CreateFactory(out _logs);
+        _logs = new FakeLogCollector();
+        _loggerFactory = _logs.CreateLoggerFactory(LogLevel.Information);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         return await LocalFunctionsHost.StartAsync(configure(new LocalHostOptions
         {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Payments.Core.Tests.Infrastructure;
 using Microsoft.IdentityModel.Tokens;
 using Payments.Core.Auth;
@@ -7,7 +8,7 @@ namespace Payments.Core.Tests.Auth;
 public sealed class SigningKeyCacheTests : IDisposable
 {
     private readonly TestIssuer issuer = new();
-    private readonly ManualTimeProvider time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     public void Dispose() => issuer.Dispose();
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Payments.Core.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,7 +10,7 @@ namespace Payments.Core.Tests.Auth;
 public sealed class SigningKeySourceTests : IDisposable
 {
     private readonly TestIssuer issuer = new();
-    private readonly ManualTimeProvider time = new(DateTimeOffset.UtcNow);
+    private readonly FakeTimeProvider time = new(DateTimeOffset.UtcNow);
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     public void Dispose()

@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Payments.Core.Customers;
 using Payments.Core.Tests.Infrastructure;
 using Payments.Testing;
@@ -10,7 +11,7 @@ namespace Payments.Core.Tests.Customers;
 [Collection(AzuriteCollection.Name)]
 public sealed class CustomerServiceTests(AzuriteFixture azurite) : IAsyncLifetime
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private TableClient _table = null!;
     private CustomerService _customers = null!;
 

@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Idempotency.Tables;
+using Microsoft.Extensions.Time.Testing;
 using Payments.Core.Payments;
 using Payments.Core.Storage;
 using Payments.Core.Tests.Infrastructure;
@@ -79,7 +80,7 @@ public sealed class PaymentListingTests(AzuriteFixture azurite, ITestOutputHelpe
     public async Task ListAsync_WhenAPaymentMovesThroughItsStates_ShouldListItUnderItsCurrentStatusOnly()
     {
         var merchant = NewMerchant();
-        var time = new ManualTimeProvider(Start.AddMinutes(1));
+        var time = new FakeTimeProvider(Start.AddMinutes(1));
         var repository = new PaymentRepository(_table, time);
         var payment = await InsertAsync(merchant, PaymentStatus.Pending, Start);
 

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -226,7 +227,7 @@ public sealed class PaymentProcessorTests(AzuriteFixture azurite) : IAsyncLifeti
     {
         var payment = await InsertPendingAsync(SimulatedPaymentGateway.SucceedingSource);
         var gated = new GatedPaymentGateway(_gateway, GatedPaymentGateway.GatePosition.BeforeCharge);
-        var logger = new ListLogger<PaymentProcessor>();
+        var logger = new FakeLogger<PaymentProcessor>();
         var processor = new PaymentProcessor(_payments, gated, logger);
         var processing = processor.ProcessAsync(new PaymentMessage(payment.Id).Serialize(), CancellationToken.None);
         await gated.Entered.WaitAsync(TimeSpan.FromSeconds(30));
@@ -244,7 +245,7 @@ public sealed class PaymentProcessorTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.Equal(Assert.IsType<ChargeOutcome.Charged>(gated.HeldOutcome).ChargeId, refunded.Refund.ChargeId);
         Assert.Equal(PaymentStatus.Failed, (await _payments.FindAsync(payment.Id, CancellationToken.None))!.Status);
         Assert.True(await _gateway.IsRefundedAsync(payment.Id.Value, CancellationToken.None));
-        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Error && e.Message.Contains(payment.Id.Value, StringComparison.Ordinal));
+        Assert.Contains(logger.Collector.GetSnapshot(), e => e.Level == LogLevel.Error && e.Message.Contains(payment.Id.Value, StringComparison.Ordinal));
 
         var duplicate = await _processor.ProcessAsync(new PaymentMessage(payment.Id).Serialize(), CancellationToken.None);
 

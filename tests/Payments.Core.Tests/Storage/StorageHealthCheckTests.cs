@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Payments.Core.Storage;
 using Payments.Core.Tests.Infrastructure;
 
@@ -14,7 +15,7 @@ public sealed class StorageHealthCheckTests(AzuriteFixture azurite)
     {
         var names = await CreateAllAsync();
 
-        var health = await new StorageHealthCheck(azurite.CreateClients(), names).CheckAsync(CancellationToken.None);
+        var health = await new StorageHealthCheck(azurite.CreateAppClients(), names).CheckAsync(CancellationToken.None);
 
         Assert.True(health.TablesReachable, health.Problem);
         Assert.True(health.QueuesReachable, health.Problem);
@@ -36,7 +37,7 @@ public sealed class StorageHealthCheckTests(AzuriteFixture azurite)
             },
             () => Task.CompletedTask);
 
-        var health = await new StorageHealthCheck(azurite.CreateClients(recorder), names).CheckAsync(CancellationToken.None);
+        var health = await new StorageHealthCheck(azurite.CreateAppClients(recorder), names).CheckAsync(CancellationToken.None);
 
         Assert.True(health.IsHealthy, health.Problem);
         var expected = names.AllTables()
@@ -52,7 +53,7 @@ public sealed class StorageHealthCheckTests(AzuriteFixture azurite)
         var names = await CreateAllAsync();
         await azurite.CreateClients().GetTableClient(names.LedgerTable).DeleteAsync();
 
-        var health = await new StorageHealthCheck(azurite.CreateClients(), names).CheckAsync(CancellationToken.None);
+        var health = await new StorageHealthCheck(azurite.CreateAppClients(), names).CheckAsync(CancellationToken.None);
 
         Assert.False(health.IsHealthy);
         Assert.False(health.TablesReachable);
@@ -66,7 +67,7 @@ public sealed class StorageHealthCheckTests(AzuriteFixture azurite)
         var names = await CreateAllAsync();
         await azurite.CreateClients().GetQueueClient(names.PaymentsPoisonQueue).DeleteAsync();
 
-        var health = await new StorageHealthCheck(azurite.CreateClients(), names).CheckAsync(CancellationToken.None);
+        var health = await new StorageHealthCheck(azurite.CreateAppClients(), names).CheckAsync(CancellationToken.None);
 
         Assert.False(health.IsHealthy);
         Assert.True(health.TablesReachable, health.Problem);
@@ -95,8 +96,8 @@ public sealed class StorageHealthCheckTests(AzuriteFixture azurite)
     public async Task CheckAsync_WhenCalledAgainWithinTheCacheDuration_ShouldNotAskStorageAgain()
     {
         var names = await CreateAllAsync();
-        var time = new ManualTimeProvider();
-        var check = new StorageHealthCheck(azurite.CreateClients(), names, time, NullLogger<StorageHealthCheck>.Instance);
+        var time = new FakeTimeProvider();
+        var check = new StorageHealthCheck(azurite.CreateAppClients(), names, time, NullLogger<StorageHealthCheck>.Instance);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => check.CheckAsync(CancellationToken.None)));
         time.Advance(StorageHealthCheck.CacheDuration - TimeSpan.FromMilliseconds(1));
@@ -122,7 +123,7 @@ public sealed class StorageHealthCheckTests(AzuriteFixture azurite)
             DeadLettersTable = AzuriteFixture.UniqueName("hdead"),
             PaymentsQueue = AzuriteFixture.UniqueName("hq"),
         };
-        await new StorageInitializer(azurite.CreateClients(), Options.Create(names)).EnsureCreatedAsync(CancellationToken.None);
+        await new StorageInitializer(azurite.CreateAppClients(), Options.Create(names)).EnsureCreatedAsync(CancellationToken.None);
         return names;
     }
 

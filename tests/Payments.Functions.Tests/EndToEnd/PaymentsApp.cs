@@ -4,8 +4,8 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Functions.LocalHost;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Payments.Core.Storage;
-using Payments.Core.Tests.Auth;
 using Payments.Functions.Tests.Infrastructure;
 using Payments.Testing;
 
@@ -19,11 +19,11 @@ public sealed class PaymentsApp : IAsyncDisposable
 {
     public const string AzuriteVariable = "PAYMENTS_TEST_STORAGE";
 
-    private readonly CapturedLogs _logs;
+    private readonly FakeLogCollector _logs;
     private readonly SentSecrets _sent = new();
     private readonly ILoggerFactory _loggerFactory;
 
-    private PaymentsApp(PaymentsAppSettings settings, LocalFunctionsHost host, CapturedLogs logs, ILoggerFactory loggerFactory)
+    private PaymentsApp(PaymentsAppSettings settings, LocalFunctionsHost host, FakeLogCollector logs, ILoggerFactory loggerFactory)
     {
         Settings = settings;
         Host = host;
@@ -38,7 +38,8 @@ public sealed class PaymentsApp : IAsyncDisposable
 
     public HttpClient Client { get; private set; }
 
-    public IReadOnlyCollection<string> Logs => _logs.Lines;
+    /// <summary>Every line the local host and the worker logged, as "{level} {category}: {message} {exception}".</summary>
+    public IReadOnlyCollection<string> Logs => _logs.GetSnapshot().Select(log => $"{log.Level} {log.Category}: {log.Message} {log.Exception}").ToArray();
 
     public static string AppDirectory
     {
@@ -53,9 +54,9 @@ public sealed class PaymentsApp : IAsyncDisposable
     public static async Task<PaymentsApp> StartAsync(PaymentsAppSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var logs = new CapturedLogs();
+        var logs = new FakeLogCollector();
         // Every level: a secret written at Debug is as leaked as one written at Error.
-        var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
+        var loggerFactory = logs.CreateLoggerFactory(LogLevel.Trace);
         return new PaymentsApp(settings, await StartHostAsync(settings, loggerFactory), logs, loggerFactory);
     }
 
@@ -107,7 +108,7 @@ public sealed class PaymentsApp : IAsyncDisposable
         Client.Dispose();
         await Host.DisposeAsync();
         _loggerFactory.Dispose();
-        var leaks = _sent.FindIn(_logs.Lines);
+        var leaks = _sent.FindIn(Logs);
         if (leaks.Count > 0)
         {
             throw new Xunit.Sdk.XunitException($"The app logged {leaks.Count} value(s) a test sent and that must never be logged:{Environment.NewLine}"

@@ -4,7 +4,6 @@ using Azure.Data.Tables;
 using Idempotency.Tables;
 using Payments.Core.Payments;
 using Payments.Core.Storage;
-using Payments.Functions.Tests.Infrastructure;
 
 namespace Payments.Functions.Tests.EndToEnd;
 

@@ -153,16 +153,7 @@ public sealed partial class RequestsFileTests(PaymentsAppFixture fixture) : ICla
         return requests;
     }
 
-    private static string RequestsFilePath()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return Path.Combine(directory?.FullName ?? throw new DirectoryNotFoundException("No Functions.sln above the test output."), "requests.http");
-    }
+    private static string RequestsFilePath() => RepositoryPaths.Combine("requests.http");
 
     [GeneratedRegex(@"\{\{([^}]+)\}\}")]
     private static partial Regex Placeholder();

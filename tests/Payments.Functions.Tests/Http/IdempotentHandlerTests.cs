@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Payments.Core.Customers;
 using Payments.Core.Payments;
 using Payments.Functions.Http;
@@ -249,7 +250,7 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
 
         public required StorageTransactionCounter Counter { get; init; }
 
-        public required ManualTimeProvider Time { get; init; }
+        public required FakeTimeProvider Time { get; init; }
 
         public required IdempotencyOptions Options { get; init; }
 
@@ -273,7 +274,7 @@ public sealed class IdempotentHandlerTests(AzuriteFixture azurite)
             var faults = new StorageFaultInjector();
             var counter = new StorageTransactionCounter();
             var clients = azurite.CreateClients([.. policies, faults, counter]);
-            var time = new ManualTimeProvider();
+            var time = new FakeTimeProvider();
             var options = new IdempotencyOptions { ProblemTypeBaseUri = ApiProblems.TypeBase }; // as the app configures it
             var tables = new Dictionary<string, TableClient>
             {

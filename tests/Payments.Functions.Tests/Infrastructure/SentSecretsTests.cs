@@ -1,4 +1,3 @@
-using Payments.Core.Tests.Auth;
 
 namespace Payments.Functions.Tests.Infrastructure;
 

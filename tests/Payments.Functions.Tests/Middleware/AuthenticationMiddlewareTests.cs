@@ -5,13 +5,14 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.IdentityModel.Tokens;
 using Payments.Core.Auth;
-using Payments.Core.Tests.Auth;
 using Payments.Functions.Http;
 using Payments.Functions.Http.Operations;
 using Payments.Functions.Middleware;
 using Payments.Core.Telemetry;
+using Payments.Core.Tests.Auth;
 using Payments.Functions.Tests.Infrastructure;
 using Payments.Functions.Tests.Telemetry;
 using Payments.Testing.Telemetry;
@@ -53,7 +54,7 @@ public sealed class AuthenticationMiddlewareTests : IDisposable
     }
 
     private readonly TestIssuer issuer = new();
-    private readonly CapturingLogger<AuthenticationMiddleware> logs = new();
+    private readonly FakeLogger<AuthenticationMiddleware> logs = new();
     private readonly ServiceProvider services = new ServiceCollection().BuildServiceProvider();
     private readonly AuthenticationMiddleware middleware;
     private readonly InMemoryKeySource keys;
@@ -124,11 +125,15 @@ public sealed class AuthenticationMiddlewareTests : IDisposable
         return response;
     }
 
+    /// <summary>Every log entry, rendered with its structured values, so a value logged only as a field is searched too.</summary>
+    private IEnumerable<string> LogEntries => logs.Collector.GetSnapshot().Select(log =>
+        $"{log.Level}|{log.Id.Id}|{log.Message}|{string.Join(";", (log.StructuredState ?? []).Select(p => $"{p.Key}={p.Value}"))}|{log.Exception}");
+
     private static JsonElement Problem(FakeHttpResponseData response) => JsonDocument.Parse(response.ReadBody()).RootElement;
 
     private void AssertTokenNeverLeaked(string token, FakeHttpResponseData response)
     {
-        var everything = string.Join("\n", logs.Entries) + "\n" + response.ReadBody() + "\n" +
+        var everything = string.Join("\n", LogEntries) + "\n" + response.ReadBody() + "\n" +
             string.Join("\n", response.Headers.SelectMany(h => h.Value));
         foreach (var part in token.Split('.').Where(p => p.Length >= 8))
         {
@@ -212,7 +217,7 @@ public sealed class AuthenticationMiddlewareTests : IDisposable
         Assert.Contains(expectedDescription, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal("/api/payments", problem.GetProperty("instance").GetString());
         AssertTokenNeverLeaked(token, response);
-        Assert.Contains(logs.Entries, e => e.Contains("|4201|", StringComparison.Ordinal));
+        Assert.Contains(LogEntries, e => e.Contains("|4201|", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -229,7 +234,7 @@ public sealed class AuthenticationMiddlewareTests : IDisposable
         Assert.Equal(403, problem.GetProperty("status").GetInt32());
         Assert.Contains("'payments:write'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         AssertTokenNeverLeaked(token, response);
-        var entry = Assert.Single(logs.Entries, e => e.Contains("|4202|", StringComparison.Ordinal));
+        var entry = Assert.Single(LogEntries, e => e.Contains("|4202|", StringComparison.Ordinal));
         Assert.Contains(SubjectLogId.Of("merchant-7"), entry, StringComparison.Ordinal);
         Assert.DoesNotContain("merchant-7", entry, StringComparison.Ordinal);
         Assert.Contains("payments:write", entry, StringComparison.Ordinal);
@@ -248,7 +253,7 @@ public sealed class AuthenticationMiddlewareTests : IDisposable
         Assert.Equal("merchant-9", caller.Subject);
         Assert.Equal(["payments:read"], caller.Scopes);
         Assert.NotNull(caller.TokenId);
-        Assert.All(logs.Entries, e => Assert.DoesNotContain(token.Split('.')[2], e, StringComparison.Ordinal));
+        Assert.All(LogEntries, e => Assert.DoesNotContain(token.Split('.')[2], e, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -258,7 +263,7 @@ public sealed class AuthenticationMiddlewareTests : IDisposable
 
         await InvokeAsync("GET", "Bearer " + token);
 
-        var entry = Assert.Single(logs.Entries, e => e.Contains("|4201|", StringComparison.Ordinal));
+        var entry = Assert.Single(LogEntries, e => e.Contains("|4201|", StringComparison.Ordinal));
         Assert.Contains("Expired", entry, StringComparison.Ordinal);
         Assert.Contains(SubjectLogId.Of("merchant-3"), entry, StringComparison.Ordinal);
         Assert.DoesNotContain("merchant-3", entry, StringComparison.Ordinal);

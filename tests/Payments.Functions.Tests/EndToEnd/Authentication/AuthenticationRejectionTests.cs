@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Payments.Core.Tests.Auth;
 
 namespace Payments.Functions.Tests.EndToEnd.Authentication;
 

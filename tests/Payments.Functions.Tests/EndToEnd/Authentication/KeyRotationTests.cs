@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.IdentityModel.Tokens;
-using Payments.Functions.Tests.Infrastructure;
 
 namespace Payments.Functions.Tests.EndToEnd.Authentication;
 

@@ -1,6 +1,4 @@
 using System.Net;
-using Payments.Core.Tests.Auth;
-using Payments.Functions.Tests.Infrastructure;
 
 namespace Payments.Functions.Tests.EndToEnd.Authentication;
 

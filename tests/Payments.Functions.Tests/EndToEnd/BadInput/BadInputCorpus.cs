@@ -187,7 +187,7 @@ public static class BadInputCorpus
         PaymentToken("token-empty-bearer", _ => "Bearer ");
         PaymentToken("token-garbage", _ => "Bearer abc.def.ghi");
         PaymentToken("token-basic-scheme", _ => "Basic " + Convert.ToBase64String("merchant-1:secret"u8.ToArray()));
-        PaymentToken("token-alg-none", _ => "Bearer " + Core.Tests.Auth.TestIssuer.UnsignedToken());
+        PaymentToken("token-alg-none", _ => "Bearer " + TestIssuer.UnsignedToken());
         PaymentToken("token-expired", ctx => "Bearer " + ctx.Settings.Issuer.Token(
             notBefore: DateTime.UtcNow.AddHours(-2), expires: DateTime.UtcNow.AddHours(-1)));
         PaymentToken("token-not-yet-valid", ctx => "Bearer " + ctx.Settings.Issuer.Token(
@@ -196,7 +196,7 @@ public static class BadInputCorpus
         PaymentToken("token-wrong-issuer", ctx => "Bearer " + ctx.Settings.Issuer.Token(issuer: "https://evil.test/"));
         PaymentToken("token-unknown-key", ctx => "Bearer " + ctx.Settings.Issuer.Token(key: ctx.Settings.Issuer.NewRsaKey("stranger")));
         PaymentToken("token-hmac-with-public-key", ctx => "Bearer " + ctx.Settings.Issuer.HmacWithPublicKeyToken());
-        PaymentToken("token-tampered-subject", ctx => "Bearer " + Core.Tests.Auth.TestIssuer.Tamper(ctx.Settings.Token(), "merchant-2"));
+        PaymentToken("token-tampered-subject", ctx => "Bearer " + TestIssuer.Tamper(ctx.Settings.Token(), "merchant-2"));
         PaymentToken("token-no-subject", ctx => "Bearer " + ctx.Settings.Issuer.Token(subject: null));
         PaymentToken("token-no-expiry", ctx => "Bearer " + ctx.Settings.Issuer.Token(withExpiry: false));
         PaymentToken("token-read-scope-on-post", ctx => "Bearer " + ctx.Settings.Token(scope: "payments:read"), 403);

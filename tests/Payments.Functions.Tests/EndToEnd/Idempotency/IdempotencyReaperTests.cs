@@ -1,9 +1,7 @@
 using Azure.Data.Tables;
 using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
-using Payments.Core.Tests.Auth;
-using Payments.Functions.Tests.Infrastructure;
-using ManualTimeProvider = Payments.Testing.ManualTimeProvider;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Payments.Functions.Tests.EndToEnd.Idempotency;
 
@@ -30,8 +28,8 @@ public sealed class IdempotencyReaperTests(FastReaperAppFixture fixture) : IClas
         foreach (var name in tables)
         {
             var table = fixture.Settings.Table(name);
-            expired.Add((table, await ClaimAsync(table, new ManualTimeProvider(DateTimeOffset.UtcNow.AddHours(-2)), complete: true)));
-            expired.Add((table, await ClaimAsync(table, new ManualTimeProvider(DateTimeOffset.UtcNow.AddHours(-2)), complete: false)));
+            expired.Add((table, await ClaimAsync(table, new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-2)), complete: true)));
+            expired.Add((table, await ClaimAsync(table, new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-2)), complete: false)));
             live.Add((table, await ClaimAsync(table, TimeProvider.System, complete: true)));
             live.Add((table, await ClaimAsync(table, TimeProvider.System, complete: false)));
         }

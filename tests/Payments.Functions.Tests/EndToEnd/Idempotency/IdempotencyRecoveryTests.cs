@@ -2,9 +2,7 @@ using System.Net;
 using System.Text;
 using Idempotency.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
-using Payments.Core.Tests.Auth;
-using Payments.Functions.Tests.Infrastructure;
-using ManualTimeProvider = Payments.Testing.ManualTimeProvider;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Payments.Functions.Tests.EndToEnd.Idempotency;
 
@@ -83,7 +81,7 @@ public sealed class IdempotencyRecoveryTests(ShortLockAppFixture fixture) : ICla
         var key = "expired-" + Guid.NewGuid();
         var token = fixture.Settings.Token(subject: merchant);
         // A completed outcome from three hours ago, kept for one hour: it expired two hours ago.
-        var old = await Store(new ManualTimeProvider(DateTimeOffset.UtcNow.AddHours(-3)), new IdempotencyOptions { LockSeconds = ShortLockAppFixture.LockSeconds, RetentionHours = 1 })
+        var old = await Store(new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-3)), new IdempotencyOptions { LockSeconds = ShortLockAppFixture.LockSeconds, RetentionHours = 1 })
             .ClaimAsync(merchant, IdempotencyKey.Parse(key), Fingerprint("""{"amount":1,"currency":"EUR","source":"tok_visa"}"""), CancellationToken.None);
         var lease = Assert.IsType<ClaimOutcome.Claimed>(old).Lease;
         Assert.Equal(LeaseCompletion.Completed,

@@ -54,7 +54,7 @@ public sealed class LoadSmokeTests : IDisposable
         var result = await ChaosRun.RunAsync(new ChaosOptions
         {
             AppDirectory = PaymentsApp.AppDirectory,
-            AzuriteExecutable = Path.Combine(RepositoryRoot(), "node_modules", ".bin", "azurite"),
+            AzuriteExecutable = Path.Combine(RepositoryPaths.Root, "node_modules", ".bin", "azurite"),
             OutputDirectory = _output,
             Budget = TimeSpan.FromSeconds(15),
             Clients = 4,
@@ -80,17 +80,4 @@ public sealed class LoadSmokeTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_output, recursive: true);
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("The repository root (Functions.sln) was not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -1,7 +1,6 @@
 using Azure.Data.Tables;
 using Payments.Core.Payments;
 using Payments.Core.Payments.Gateway;
-using Payments.Functions.Tests.Infrastructure;
 
 namespace Payments.Functions.Tests.EndToEnd.Payments;
 

@@ -6,7 +6,6 @@ using Payments.Core.Payments;
 using Payments.Core.Payments.Gateway;
 using Payments.Core.Telemetry;
 using Payments.Functions.Telemetry;
-using Payments.Functions.Tests.Infrastructure;
 using Payments.Testing.Telemetry;
 
 namespace Payments.Functions.Tests.EndToEnd.Telemetry;
