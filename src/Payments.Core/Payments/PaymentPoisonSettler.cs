@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Payments.Core.Payments.Gateway;
 using Payments.Core.Telemetry;
@@ -14,33 +13,19 @@ public sealed partial class PaymentPoisonSettler(PaymentRepository payments, IPa
 {
     private const int MaxConflicts = 5;
 
-    public async Task<ProcessingOutcome> SettleAsync(string messageText, CancellationToken cancellationToken)
+    public Task<ProcessingOutcome> SettleAsync(string messageText, CancellationToken cancellationToken) =>
+        PaymentProcessor.RunTracedAsync(messageText, PaymentsTelemetry.Spans.Settle, LogUnreadable, SettleCountedAsync, cancellationToken);
+
+    private async Task<ProcessingOutcome> SettleCountedAsync(PaymentMessage message, CancellationToken cancellationToken)
     {
-        if (!PaymentMessage.TryParse(messageText, out var message, out var problem))
+        var outcome = await SettleAsync(message, cancellationToken);
+        if (outcome is ProcessingOutcome.Settled settled)
         {
-            LogUnreadable(problem);
-            return new ProcessingOutcome.Unreadable(problem);
+            PaymentsTelemetry.PoisonSettles.Add(
+                1, new KeyValuePair<string, object?>(PaymentsTelemetry.Attributes.StatusTo, PaymentIndex.ViewOf(settled.Payment.Status)));
         }
 
-        using var span = PaymentsTelemetry.StartPaymentWork(
-            PaymentsTelemetry.Spans.Settle, ActivityKind.Consumer, message!.PaymentId.Value, message.TraceContext);
-        try
-        {
-            var outcome = await SettleAsync(message, cancellationToken);
-            span?.SetTag(PaymentsTelemetry.Attributes.Outcome, PaymentProcessor.OutcomeName(outcome));
-            if (outcome is ProcessingOutcome.Settled settled)
-            {
-                PaymentsTelemetry.PoisonSettles.Add(
-                    1, new KeyValuePair<string, object?>(PaymentsTelemetry.Attributes.StatusTo, PaymentIndex.ViewOf(settled.Payment.Status)));
-            }
-
-            return outcome;
-        }
-        catch (Exception ex)
-        {
-            PaymentsTelemetry.Fail(span, ex);
-            throw;
-        }
+        return outcome;
     }
 
     private async Task<ProcessingOutcome> SettleAsync(PaymentMessage message, CancellationToken cancellationToken)

@@ -39,19 +39,28 @@ public sealed partial class PaymentProcessor(PaymentRepository payments, IPaymen
     private const int MaxConflicts = 5;
 
     /// <summary>Throws <see cref="GatewayUnavailableException"/> (and storage exceptions) so the queue retries.</summary>
-    public async Task<ProcessingOutcome> ProcessAsync(string messageText, CancellationToken cancellationToken)
+    public Task<ProcessingOutcome> ProcessAsync(string messageText, CancellationToken cancellationToken) =>
+        RunTracedAsync(messageText, PaymentsTelemetry.Spans.Process, LogUnreadable, ProcessAsync, cancellationToken);
+
+    /// <summary>
+    /// The frame both queue functions share: an unreadable message is an outcome (logged by <paramref name="logUnreadable"/>);
+    /// a readable one runs <paramref name="work"/> in a consumer span joined to the accepting request's trace, which
+    /// carries its outcome or its failure.
+    /// </summary>
+    internal static async Task<ProcessingOutcome> RunTracedAsync(
+        string messageText, string spanName, Action<string> logUnreadable,
+        Func<PaymentMessage, CancellationToken, Task<ProcessingOutcome>> work, CancellationToken cancellationToken)
     {
         if (!PaymentMessage.TryParse(messageText, out var message, out var problem))
         {
-            LogUnreadable(problem);
+            logUnreadable(problem);
             return new ProcessingOutcome.Unreadable(problem);
         }
 
-        using var span = PaymentsTelemetry.StartPaymentWork(
-            PaymentsTelemetry.Spans.Process, ActivityKind.Consumer, message!.PaymentId.Value, message.TraceContext);
+        using var span = PaymentsTelemetry.StartPaymentWork(spanName, ActivityKind.Consumer, message!.PaymentId.Value, message.TraceContext);
         try
         {
-            var outcome = await ProcessAsync(message, cancellationToken);
+            var outcome = await work(message, cancellationToken);
             span?.SetTag(PaymentsTelemetry.Attributes.Outcome, OutcomeName(outcome));
             return outcome;
         }
