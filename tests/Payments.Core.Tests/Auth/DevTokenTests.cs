@@ -40,7 +40,7 @@ public sealed class DevTokenTests : IDisposable
 
         var caller = Assert.IsType<TokenVerification.Verified>(outcome).Caller;
         Assert.Equal("merchant-1", caller.Subject);
-        Assert.Equal([ScopePolicy.Read, ScopePolicy.Write], caller.Scopes);
+        Assert.Equal([PaymentScopes.Read, PaymentScopes.Write], caller.Scopes);
     }
 
     [Fact]

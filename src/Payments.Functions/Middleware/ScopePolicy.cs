@@ -1,11 +1,10 @@
-namespace Payments.Core.Auth;
+using Payments.Core.Auth;
 
-/// <summary>Which scope an HTTP method needs: reading and writing payments are granted separately.</summary>
+namespace Payments.Functions.Middleware;
+
+/// <summary>Which of the <see cref="PaymentScopes"/> an HTTP method needs.</summary>
 public static class ScopePolicy
 {
-    public const string Read = "payments:read";
-    public const string Write = "payments:write";
-
     /// <summary>
     /// The scope a request with this method needs, or null for none (CORS preflight carries no credentials).
     /// A method not listed needs the write scope: an unknown method is never cheaper to authorize than a known one.
@@ -16,8 +15,8 @@ public static class ScopePolicy
         return httpMethod.ToUpperInvariant() switch
         {
             "OPTIONS" => null,
-            "GET" or "HEAD" => Read,
-            _ => Write,
+            "GET" or "HEAD" => PaymentScopes.Read,
+            _ => PaymentScopes.Write,
         };
     }
 
