@@ -24,6 +24,7 @@ var options = new LocalHostOptions
     {
         ["AzureWebJobs.RecordMessage.Disabled"] = "true",
         ["AzureWebJobs.AlwaysFails.Disabled"] = "true",
+        ["AzureWebJobs.AlwaysFailsOnPoison.Disabled"] = "true",
         ["AzureWebJobs.SlowMessage.Disabled"] = "true",
         ["AzureWebJobs.EverySecond.Disabled"] = "true",
         ["AzureWebJobs.RecordOrder.Disabled"] = "true",

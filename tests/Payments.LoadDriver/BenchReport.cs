@@ -25,7 +25,7 @@ public static class BenchReport
             goals = result.Goals.Select(g => new { name = g.Name, value = g.Value, target = g.Target, met = g.Met, measured = g.Measured, why = g.Why }),
             scenarios = result.Scenarios.Select(s => new
             {
-                s.Scenario, s.Clients, s.Operations, s.Errors, s.Seconds, s.PerSecond, s.P50Ms, s.P99Ms, s.MeanMs, s.FirstError,
+                s.Scenario, s.Clients, s.Operations, s.Errors, s.Seconds, s.PerSecond, s.P50Ms, s.P99Ms, s.MeanMs, s.FirstError, s.StorageRequestsPerOperation,
                 baseline = BenchRun.BaselineOf.GetValueOrDefault(s.Scenario),
                 ratioToBaseline = Ratio(result, s),
                 p99RatioToBaseline = P99Ratio(result, s),
@@ -48,13 +48,13 @@ public static class BenchReport
         }
 
         md.AppendLine().AppendLine("## Throughput and latency, each scenario beside its baseline").AppendLine()
-          .AppendLine("| scenario | clients | ops | ops/s | p50 ms | p99 ms | errors | throughput / baseline | p99 / baseline |")
-          .AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+          .AppendLine("| scenario | clients | ops | ops/s | p50 ms | p99 ms | errors | throughput / baseline | p99 / baseline | baseline's storage requests/op |")
+          .AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var s in Ordered(result.Scenarios))
         {
             var ratio = Ratio(result, s);
             var p99 = P99Ratio(result, s);
-            md.AppendLine(Inv.S($"| {s.Scenario} | {s.Clients} | {s.Operations} | {s.PerSecond:0.0} | {s.P50Ms:0.00} | {s.P99Ms:0.00} | {s.Errors} | {(ratio is null ? "" : Inv.S($"{ratio:P0}"))} | {(p99 is null ? "" : Inv.S($"{p99:0.00}x"))} |"));
+            md.AppendLine(Inv.S($"| {s.Scenario} | {s.Clients} | {s.Operations} | {s.PerSecond:0.0} | {s.P50Ms:0.00} | {s.P99Ms:0.00} | {s.Errors} | {(ratio is null ? "" : Inv.S($"{ratio:P0}"))} | {(p99 is null ? "" : Inv.S($"{p99:0.00}x"))} | {(s.StorageRequestsPerOperation is { } perOperation ? Inv.F(perOperation, "0.00") : "")} |"));
         }
 
         if (result.Breakdown.Count > 0)

@@ -97,7 +97,14 @@ public sealed class RawPaymentStorage(TableClient payments, TableClient ledger, 
             return false;
         }
 
-        QueueMessage message = received[0];
+        await ProcessAsync(received[0], cancellationToken);
+        return true;
+    }
+
+    /// <summary>What <c>ProcessPayment</c> and the host's delete do for a message the host received (in a batch of up to 16).</summary>
+    public async Task ProcessAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
         using var document = JsonDocument.Parse(message.Body);
         var id = document.RootElement.GetProperty("paymentId").GetString()!;
         var payment = new RawPayment("a0" + id[^1], id);
@@ -108,7 +115,6 @@ public sealed class RawPaymentStorage(TableClient payments, TableClient ledger, 
         await payments.SubmitTransactionAsync(
             Move(payment, processing.Value[0].Headers.ETag ?? ETag.All, "Succeeded", ProcessingPrefix, SucceededPrefix, deleteDue: false), cancellationToken);
         await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
-        return true;
     }
 
     /// <summary>The accept batch: the same 6 entities, in the same partition, as the app's claimless accept.</summary>
