@@ -35,8 +35,8 @@ dotnet build tests/Payments.LoadDriver/Payments.LoadDriver.csproj --configuratio
 if [[ "$host_seconds" != 0 ]]; then
   dotnet build tests/Functions.LocalHost.Benchmarks/Functions.LocalHost.Benchmarks.csproj --configuration Release --nologo --verbosity quiet
   echo "The local host's own overhead (sample app, two starts in one process, HTTP vs raw gRPC at 1 and 16 clients)..."
-  dotnet tests/Functions.LocalHost.Benchmarks/bin/Release/net10.0/Functions.LocalHost.Benchmarks.dll --seconds "$host_seconds" --starts 2 --json "$out/host.json"
-  args+=(--host-bench "$out/host.json")
+  dotnet tests/Functions.LocalHost.Benchmarks/bin/Release/net10.0/Functions.LocalHost.Benchmarks.dll --seconds "$host_seconds" --starts 2 --json "$out/host-bench.json"
+  args+=(--host-bench "$out/host-bench.json")
 fi
 
 trap azurite_stop EXIT
