@@ -152,8 +152,8 @@ public static class BenchReport
         var svg = new StringBuilder();
         svg.AppendLine(Inv.S($"""<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">"""))
            .AppendLine(Inv.S($"""<rect width="{width}" height="{height}" fill="white"/>"""))
-           .AppendLine(Inv.S($"""<text x="{labelWidth}" y="20" font-size="13" font-weight="bold">operations per second</text>"""))
-           .AppendLine(Inv.S($"""<text x="{labelWidth + panelWidth + gap}" y="20" font-size="13" font-weight="bold">latency ms: p50 (dark), p99 (light)</text>"""))
+           .AppendLine(Inv.S($"""<text x="{labelWidth}" y="20" font-size="13" font-weight="bold">operations per second, log scale</text>"""))
+           .AppendLine(Inv.S($"""<text x="{labelWidth + panelWidth + gap}" y="20" font-size="13" font-weight="bold">latency ms, log scale: p50 (dark), p99 (light)</text>"""))
            .AppendLine(Inv.S($"""<text x="{labelWidth}" y="38" fill="#666">max {maxRate:0}/s</text>"""))
            .AppendLine(Inv.S($"""<text x="{labelWidth + panelWidth + gap}" y="38" fill="#666">max {maxLatency:0.0} ms</text>"""));
         for (var i = 0; i < rows.Count; i++)
@@ -161,9 +161,10 @@ public static class BenchReport
             var row = rows[i];
             var y = top + i * rowHeight;
             var label = WebUtility.HtmlEncode(Inv.S($"{row.Scenario} ×{row.Clients}"));
-            var rateWidth = row.PerSecond / maxRate * (panelWidth - 60);
-            var p50Width = row.P50Ms / maxLatency * (panelWidth - 60);
-            var p99Width = row.P99Ms / maxLatency * (panelWidth - 60);
+            // Logarithmic: rates and latencies span three or four decades (a list page against a point read).
+            var rateWidth = Math.Log10(1 + row.PerSecond) / Math.Log10(1 + maxRate) * (panelWidth - 60);
+            var p50Width = Math.Log10(1 + row.P50Ms) / Math.Log10(1 + maxLatency) * (panelWidth - 60);
+            var p99Width = Math.Log10(1 + row.P99Ms) / Math.Log10(1 + maxLatency) * (panelWidth - 60);
             var x2 = labelWidth + panelWidth + gap;
             var color = row.Scenario.StartsWith("raw", StringComparison.Ordinal) ? "#8c8c8c" : "#2f6db5";
             svg.AppendLine(Inv.S($"""<text x="{labelWidth - 6}" y="{y + 12}" text-anchor="end">{label}</text>"""))
