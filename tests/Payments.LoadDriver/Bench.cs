@@ -268,6 +268,11 @@ public sealed class BenchRun
         var breakdown = _options.BreakdownDuration > TimeSpan.Zero && Wanted("breakdown")
             ? await Breakdown.MeasureAsync(_options, Say, cancellationToken)
             : [];
+        foreach (var row in breakdown)
+        {
+            Say($"Breakdown, {row.Request}: {row.Part}: p50 {row.P50Ms:0.000} ms, mean {row.MeanMs:0.000} ms");
+        }
+
         var host = HostBench.Read(_options.HostBenchFile);
         var goals = Goals(transactions, host);
         foreach (var (name, guard) in new[] { ("charging paused", pausedGuard), ("charging", fullGuard) })
