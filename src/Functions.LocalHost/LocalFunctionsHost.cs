@@ -64,6 +64,9 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
     /// <summary>From the call to <see cref="StartAsync"/> until every function was loaded and every listener started.</summary>
     public TimeSpan StartupTime { get; }
 
+    /// <summary>Of <see cref="StartupTime"/>, the first worker's own part: from starting its process until it answered WorkerInitRequest.</summary>
+    public TimeSpan WorkerStartToInitResponse { get; private init; }
+
     /// <summary>The current worker process (it changes when the worker is restarted).</summary>
     public int WorkerProcessId => _supervisor.Current?.ProcessId ?? 0;
 
@@ -148,7 +151,10 @@ public sealed partial class LocalFunctionsHost : IAsyncDisposable
             LogReady(logger, functions.Count, stopwatch.Elapsed.TotalMilliseconds, baseUrl, worker.ProcessId);
             return new LocalFunctionsHost(
                 grpc, http, supervisor, listeners, ownedLoggerFactory, logger, options.ShutdownGracePeriod, baseUrl,
-                functions.Select(function => function.Name).ToList(), stopwatch.Elapsed);
+                functions.Select(function => function.Name).ToList(), stopwatch.Elapsed)
+            {
+                WorkerStartToInitResponse = worker.StartToInitResponse,
+            };
         }
         catch
         {

@@ -8,9 +8,12 @@ using Microsoft.Extensions.Logging;
 
 // Throughput and latency through the local host (HTTP over loopback -> Kestrel -> gRPC -> worker) to the sample
 // app's trivial Ping function, next to the raw gRPC invocation rate (bypassing Kestrel) and the start-to-ready time.
-//   dotnet run -c Release --project tests/Functions.LocalHost.Benchmarks -- [--seconds 5] [--starts 3]
+//   dotnet run -c Release --project tests/Functions.LocalHost.Benchmarks -- [--seconds 5] [--starts 3] [--json FILE]
+// --json writes the figures for scripts/bench.sh, whose report takes the host's goals from them.
 var seconds = IntOption(args, "--seconds", 5);
 var starts = IntOption(args, "--starts", 3);
+var jsonIndex = Array.IndexOf(args, "--json");
+var jsonPath = jsonIndex >= 0 && jsonIndex + 1 < args.Length ? args[jsonIndex + 1] : null;
 var appDirectory = Path.GetFullPath(typeof(Measurement).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
     .Single(attribute => attribute.Key == "SampleAppDirectory").Value!);
 var options = new LocalHostOptions
@@ -21,6 +24,7 @@ var options = new LocalHostOptions
     {
         ["AzureWebJobs.RecordMessage.Disabled"] = "true",
         ["AzureWebJobs.AlwaysFails.Disabled"] = "true",
+        ["AzureWebJobs.AlwaysFailsOnPoison.Disabled"] = "true",
         ["AzureWebJobs.SlowMessage.Disabled"] = "true",
         ["AzureWebJobs.EverySecond.Disabled"] = "true",
         ["AzureWebJobs.RecordOrder.Disabled"] = "true",
@@ -30,15 +34,20 @@ var options = new LocalHostOptions
 
 Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeVersion()}; {seconds} s per measurement.");
 var startTimes = new List<double>();
+var workerInitTimes = new List<double>();
 for (var i = 0; i < starts - 1; i++)
 {
     await using var probe = await LocalFunctionsHost.StartAsync(options, CancellationToken.None);
     startTimes.Add(probe.StartupTime.TotalMilliseconds);
+    workerInitTimes.Add(probe.WorkerStartToInitResponse.TotalMilliseconds);
 }
 
 await using var host = await LocalFunctionsHost.StartAsync(options, CancellationToken.None);
 startTimes.Add(host.StartupTime.TotalMilliseconds);
+workerInitTimes.Add(host.WorkerStartToInitResponse.TotalMilliseconds);
 Console.WriteLine($"Start-to-ready (process start, handshake, indexing, loading, listeners): {string.Join(", ", startTimes.Select(ms => $"{ms:0} ms"))}");
+Console.WriteLine($"Of which the worker's own start, process start to its init response: {string.Join(", ", workerInitTimes.Select(ms => $"{ms:0} ms"))}");
+var rows = new List<object>();
 
 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 64, UseProxy = false };
 using var client = new HttpClient(handler) { BaseAddress = host.BaseUrl };
@@ -55,6 +64,13 @@ foreach (var clients in new[] { 1, 16 })
     await MeasureAsync(TimeSpan.FromSeconds(1), clients, GrpcPingAsync);
     var grpc = await MeasureAsync(TimeSpan.FromSeconds(seconds), clients, GrpcPingAsync);
     Report("raw gRPC invocation", clients, grpc);
+    rows.Add(new { path = "HTTP via local host", clients, http.RequestsPerSecond, http.P50, http.P99 });
+    rows.Add(new { path = "raw gRPC invocation", clients, grpc.RequestsPerSecond, grpc.P50, grpc.P99 });
+}
+
+if (jsonPath is not null)
+{
+    await File.WriteAllTextAsync(jsonPath, System.Text.Json.JsonSerializer.Serialize(new { startToReadyMs = startTimes, workerStartToInitResponseMs = workerInitTimes, rows }));
 }
 
 await host.StopAsync(CancellationToken.None);

@@ -5,6 +5,9 @@ namespace Payments.LoadDriver;
 public sealed record ScenarioResult(string Scenario, int Clients, long Operations, long Errors, double Seconds, double PerSecond, double P50Ms, double P99Ms, double MeanMs)
 {
     public string? FirstError { get; init; }
+
+    /// <summary>For a raw baseline: storage requests its clients sent per operation (warm-up included), retries included.</summary>
+    public double? StorageRequestsPerOperation { get; init; }
 }
 
 /// <summary>Closed-loop clients: each sends its next operation as soon as the previous one answered.</summary>

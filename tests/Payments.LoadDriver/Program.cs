@@ -3,7 +3,7 @@ using Payments.LoadDriver;
 
 // Usage:
 //   Payments.LoadDriver chaos [--budget 150] [--clients 8] [--fault-rate 0.05] [--out DIR] [--app-dir DIR] [--azurite PATH]
-//   Payments.LoadDriver bench --storage CONNECTION [--duration 5] [--clients 1,8,32] [--drain 300] [--scenarios a,b] [--baselines proxy|direct] [--out DIR] [--app-dir DIR]
+//   Payments.LoadDriver bench --storage CONNECTION [--duration 5] [--clients 1,8] [--scenarios a,b] [--baselines proxy|direct] [--breakdown 3] [--host-bench FILE] [--out DIR] [--app-dir DIR]
 var command = args.Length > 0 ? args[0] : "help";
 var options = ParseOptions(args.Skip(1).ToArray());
 var root = RepositoryRoot();
@@ -43,8 +43,9 @@ switch (command)
             ConnectionString = storage,
             OutputDirectory = options.GetValueOrDefault("out") ?? Path.Combine(root, "artifacts", "bench-" + stamp),
             Duration = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("duration") ?? "5", CultureInfo.InvariantCulture)),
-            Concurrency = (options.GetValueOrDefault("clients") ?? "1,8,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
-            DrainPayments = int.Parse(options.GetValueOrDefault("drain") ?? "300", CultureInfo.InvariantCulture),
+            Concurrency = (options.GetValueOrDefault("clients") ?? "1,8").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
+            BreakdownDuration = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("breakdown") ?? "3", CultureInfo.InvariantCulture)),
+            HostBenchFile = options.GetValueOrDefault("host-bench"),
             Scenarios = options.GetValueOrDefault("scenarios")?.Split(',', StringSplitOptions.RemoveEmptyEntries),
             BaselinesThroughProxy = (options.GetValueOrDefault("baselines") ?? "proxy") switch
             {

@@ -38,6 +38,9 @@ internal sealed partial class WorkerInstance
 
     public bool IsAlive => !Exited.IsCompleted && !Connection.Closed.IsCompleted;
 
+    /// <summary>From starting the process until the worker answered WorkerInitRequest: the worker's own start (the benchmark's baseline for the host's).</summary>
+    public TimeSpan StartToInitResponse { get; private set; }
+
     public void Retire() => _retired.TrySetResult();
 
     /// <summary>Set when the host killed this worker because an invocation outlived functionTimeout.</summary>
@@ -59,6 +62,7 @@ internal sealed partial class WorkerInstance
         var connection = new WorkerConnection(workerId, logs);
         registry.Expect(connection);
         var process = new Process { StartInfo = launch.CreateStartInfo(grpcUri, workerId, settings.Values) };
+        var starting = Stopwatch.GetTimestamp();
         try
         {
             process.Start();
@@ -97,7 +101,7 @@ internal sealed partial class WorkerInstance
         try
         {
             await connection.Attached.WaitAsync(deadline.Token);
-            await instance.InitializeAsync(launch, settings, deadline.Token);
+            await instance.InitializeAsync(launch, settings, starting, deadline.Token);
             return instance;
         }
         catch (Exception exception)
@@ -182,7 +186,7 @@ internal sealed partial class WorkerInstance
             $"The worker process {process.Id} exited with code {ExitCode(process)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}."));
     }
 
-    private async Task InitializeAsync(WorkerLaunch launch, AppSettings settings, CancellationToken cancellationToken)
+    private async Task InitializeAsync(WorkerLaunch launch, AppSettings settings, long starting, CancellationToken cancellationToken)
     {
         var init = await Connection.RequestAsync(new StreamingMessage
         {
@@ -193,6 +197,7 @@ internal sealed partial class WorkerInstance
                 FunctionAppDirectory = launch.AppDirectory,
             },
         }, cancellationToken);
+        StartToInitResponse = Stopwatch.GetElapsedTime(starting);
         EnsureSuccess(init.WorkerInitResponse?.Result, "WorkerInitRequest");
 
         var metadata = await Connection.RequestAsync(new StreamingMessage

@@ -7,6 +7,13 @@ public sealed record OtlpSpan(
     string TraceId, string SpanId, string ParentSpanId, string Name, string Scope,
     IReadOnlyList<KeyValuePair<string, string>> Attributes, IReadOnlyList<(string TraceId, string SpanId)> Links)
 {
+    /// <summary>Span.start_time_unix_nano (7) and end_time_unix_nano (8): what a span's duration is read from.</summary>
+    public ulong StartUnixNano { get; init; }
+
+    public ulong EndUnixNano { get; init; }
+
+    public double DurationMs => EndUnixNano > StartUnixNano ? (EndUnixNano - StartUnixNano) / 1e6 : 0;
+
     /// <summary>
     /// Decodes an <c>ExportTraceServiceRequest</c> (opentelemetry-proto <c>collector/trace/v1/trace_service.proto</c>):
     /// only the fields a test reads, every other field skipped by its wire type. Field numbers, from
@@ -75,7 +82,27 @@ public sealed record OtlpSpan(
             }
         }
 
-        return new OtlpSpan(traceId, spanId, parent, name, scope, attributes, links);
+        var (start, end) = Times(bytes);
+        return new OtlpSpan(traceId, spanId, parent, name, scope, attributes, links) { StartUnixNano = start, EndUnixNano = end };
+    }
+
+    private static (ulong Start, ulong End) Times(byte[] bytes)
+    {
+        var input = new CodedInputStream(bytes);
+        ulong start = 0, end = 0;
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            var fixed64 = WireFormat.GetTagWireType(tag) == WireFormat.WireType.Fixed64;
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 7 when fixed64: start = input.ReadFixed64(); break;
+                case 8 when fixed64: end = input.ReadFixed64(); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        return (start, end);
     }
 
     private static KeyValuePair<string, string> KeyValue(byte[] bytes)

@@ -31,7 +31,7 @@ public sealed class LoadSmokeTests : IDisposable
             Duration = TimeSpan.FromSeconds(1),
             Concurrency = [1],
             Scenarios = [BenchRun.Get],
-            DrainPayments = 0,
+            BreakdownDuration = TimeSpan.Zero,
             Progress = TextWriter.Null,
         }, timeout.Token);
 
